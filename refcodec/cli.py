@@ -1,0 +1,302 @@
+"""The ``gpc`` command line.
+
+Every failure is one line on stderr and a non-zero exit status: 1 when a file
+is invalid or an operation fails, 2 for usage errors, 130 on Ctrl-C. Outputs
+are written atomically.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from . import registry
+from .errors import FormatError, GpcError, UsageError
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def _template_id(value: str) -> int:
+    row = registry.by_name(registry.TEMPLATES, value)
+    if row is None and value.isdigit():
+        row = registry.template(int(value))
+    if row is None:
+        names = ", ".join(t.name for t in registry.TEMPLATES)
+        msg = f"unknown template {value!r} (choose from {names})"
+        raise argparse.ArgumentTypeError(msg)
+    return row.id
+
+
+def _meta_pair(value: str) -> tuple[str, str]:
+    key, sep, val = value.partition("=")
+    if not sep:
+        msg = f"expected KEY=VALUE, got {value!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return key, val
+
+
+def _read_text(args: argparse.Namespace) -> str:
+    if args.text is not None:
+        return str(args.text)
+    try:
+        raw = Path(args.text_file).read_bytes()
+    except OSError as exc:
+        msg = f"cannot read {args.text_file}: {exc.strerror}"
+        raise UsageError(msg) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        msg = f"{args.text_file} is not UTF-8 text"
+        raise UsageError(msg) from None
+    return text.replace("\r\n", "\n").removesuffix("\n")
+
+
+# ------------------------------------------------------------------ encode
+def cmd_encode(args: argparse.Namespace) -> int:
+    from .container import write
+    from .encode import encode, image_size
+
+    text = _read_text(args)
+    size = image_size(args.image)
+    codecs = None
+    if args.text_codec != "auto":
+        row = registry.by_name(registry.TEXT_CODECS, args.text_codec)
+        assert row is not None  # argparse choices come from the registry
+        codecs = (row.id,)
+    gpc = encode(text, size=size, template=args.template, meta=dict(args.meta or []),
+                 text_codecs=codecs)
+    written = write(args.output, gpc)
+    bpp = written * 8 / (size[0] * size[1])
+    print(f"{args.output}: {written} bytes, {size[0]}x{size[1]}, {bpp:.6f} bpp")
+    return EXIT_OK
+
+
+# -------------------------------------------------------------------- info
+def describe(path: str | os.PathLike[str], data: bytes) -> dict[str, Any]:
+    """The ``gpc info --json`` object of one file."""
+    from .container import UnknownChunk, parse, payload_bytes
+
+    gpc = parse(data)
+    chunks = []
+    for chunk in gpc.chunks:
+        if isinstance(chunk, UnknownChunk):
+            tag, name, size = chunk.tag, f"unknown-0x{chunk.tag:02X}", len(chunk.payload)
+        else:
+            row = registry.chunk_type(chunk.tag)
+            assert row is not None
+            tag, name = chunk.tag, row.name
+            size = len(payload_bytes(chunk))
+        chunks.append({"type": name, "tag": tag, "critical": not tag & 0x80,
+                       "payload_size": size})
+    template = registry.template(gpc.template)
+    codec = registry.text_codec(gpc.text_chunk.codec)
+    assert template is not None and codec is not None
+    info: dict[str, Any] = {
+        "path": os.fspath(path),
+        "spec_version": f"{gpc.version >> 4}.{gpc.version & 15}",
+        "read_version": f"{gpc.read_version >> 4}.{gpc.read_version & 15}",
+        "width": gpc.width,
+        "height": gpc.height,
+        "file_size": len(data),
+        "bpp": len(data) * 8 / (gpc.width * gpc.height),
+        "template_id": gpc.template,
+        "template": template.name,
+        "text_codec": codec.name,
+        "text_length": gpc.text_chunk.text_length,
+        "chunks": chunks,
+        "container_overhead_bytes": len(data) - sum(c["payload_size"] for c in chunks),
+        "text": gpc.text,
+        "meta": gpc.meta,
+    }
+    return info
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    data = _read_file(args.file)
+    info = describe(args.file, data)
+    if args.json:
+        print(json.dumps(info, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    print(f"{info['path']}: GPC {info['spec_version']} (reader {info['read_version']}), "
+          f"{info['width']}x{info['height']}, {info['file_size']} bytes, "
+          f"{info['bpp']:.6f} bpp")
+    print(f"  template {info['template_id']} ({info['template']}), text codec "
+          f"{info['text_codec']}, {info['text_length']} text bytes, container overhead "
+          f"{info['container_overhead_bytes']} bytes")
+    for chunk in info["chunks"]:
+        kind = "critical" if chunk["critical"] else "ancillary"
+        print(f"  chunk 0x{chunk['tag']:02X} {chunk['type']} ({kind}): "
+              f"{chunk['payload_size']} bytes")
+    for key, value in info["meta"].items():
+        print(f"  meta {key} = {value}")
+    print("  text:")
+    for line in info["text"].splitlines():
+        print(f"    {line}")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------- validate
+def _iter_paths(paths: Sequence[str]) -> Iterator[str]:
+    """Files named directly, and the ``*.gpc`` files under named folders, sorted."""
+    for name in paths:
+        if os.path.isdir(name):
+            for root, dirs, files in os.walk(name):
+                dirs.sort()
+                for file in sorted(files):
+                    if file.endswith(".gpc"):
+                        yield os.path.join(root, file)
+        else:
+            yield name
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from .container import parse
+
+    invalid = 0
+    out = sys.stdout
+    for path in _iter_paths(args.paths):
+        result: dict[str, Any] = {"path": path, "valid": True}
+        try:
+            parse(_read_file(path))
+        except FormatError as exc:
+            result.update(valid=False, clause=exc.clause, message=exc.message)
+        except UsageError as exc:
+            result.update(valid=False, clause=None, message=str(exc))
+        if not result["valid"]:
+            invalid += 1
+        if args.json:
+            out.write(json.dumps(result, ensure_ascii=False) + "\n")
+        elif not result["valid"]:
+            clause = f"[{result['clause']}] " if result["clause"] else ""
+            out.write(f"{result['path']}: INVALID {clause}{result['message']}\n")
+        elif not args.quiet:
+            out.write(f"{result['path']}: ok\n")
+    return EXIT_INVALID if invalid else EXIT_OK
+
+
+# ------------------------------------------------------------------ decode
+def cmd_decode(args: argparse.Namespace) -> int:
+    from .atomic import write_atomic
+    from .container import parse
+    from .request import derive_request
+
+    gpc = parse(_read_file(args.file))
+    if not args.request_only:
+        msg = "only --request-only is available: no image renderer is installed yet"
+        raise UsageError(msg)
+    request = derive_request(gpc).to_json()
+    if args.output == "-":
+        sys.stdout.buffer.write(request + b"\n")
+    else:
+        write_atomic(args.output, request)
+    return EXIT_OK
+
+
+# -------------------------------------------------------------------- demo
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    return run_demo(Path(args.output))
+
+
+def _read_file(path: str | os.PathLike[str]) -> bytes:
+    from .limits import MAX_FILE_BYTES
+
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(MAX_FILE_BYTES + 1)
+    except IsADirectoryError:
+        msg = f"{os.fspath(path)} is a directory"
+        raise UsageError(msg) from None
+    except OSError as exc:
+        msg = f"cannot read {os.fspath(path)}: {exc.strerror}"
+        raise UsageError(msg) from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gpc", description=__doc__.splitlines()[0] if __doc__
+                                     else None)
+    parser.add_argument("--version", action="version",
+                        version=f"gpc {_package_version()} (GPC spec "
+                                f"{registry.SPEC_VERSION[0]}.{registry.SPEC_VERSION[1]})")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    enc = sub.add_parser("encode", help="encode an image and its description into a .gpc file")
+    enc.add_argument("image", help="the source image (its size is recorded)")
+    enc.add_argument("-o", "--output", required=True, help="the .gpc file to write")
+    source = enc.add_mutually_exclusive_group(required=True)
+    source.add_argument("--text", help="the description")
+    source.add_argument("--text-file", help="a UTF-8 file holding the description")
+    enc.add_argument("--template", type=_template_id, default=1,
+                     help="prompt template, by name or ID: "
+                          + ", ".join(f"{t.name} ({t.id})" for t in registry.TEMPLATES)
+                          + " (default: raster-scan-v1)")
+    enc.add_argument("--text-codec", default="auto",
+                     choices=["auto", *(c.name for c in registry.TEXT_CODECS)],
+                     help="text codec (default: auto, the smallest)")
+    enc.add_argument("--lowres", default="none", choices=["none"],
+                     help="low-resolution image codec (default: none)")
+    enc.add_argument("--meta", type=_meta_pair, action="append", metavar="KEY=VALUE",
+                     help="add a metadata entry (repeatable)")
+    enc.set_defaults(func=cmd_encode)
+
+    info = sub.add_parser("info", help="show the fields of a .gpc file")
+    info.add_argument("file")
+    info.add_argument("--json", action="store_true", help="print one JSON object")
+    info.set_defaults(func=cmd_info)
+
+    val = sub.add_parser("validate", help="check .gpc files (and folders of them)")
+    val.add_argument("paths", nargs="+", metavar="PATH")
+    val.add_argument("--json", action="store_true", help="print JSON Lines, one per file")
+    val.add_argument("-q", "--quiet", action="store_true", help="print only invalid files")
+    val.set_defaults(func=cmd_validate)
+
+    dec = sub.add_parser("decode", help="derive the generation request of a .gpc file")
+    dec.add_argument("file")
+    dec.add_argument("-o", "--output", required=True, help="output path, or - for stdout")
+    dec.add_argument("--request-only", action="store_true",
+                     help="write the normative generation request (canonical JSON)")
+    dec.set_defaults(func=cmd_decode)
+
+    demo = sub.add_parser("demo", help="encode the bundled sample photographs and report")
+    demo.add_argument("-o", "--output", default="demo-out", help="output folder")
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def _package_version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except UsageError as exc:
+        print(f"gpc: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except GpcError as exc:
+        print(f"gpc: error: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    except KeyboardInterrupt:
+        print("gpc: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return EXIT_INVALID
+    except OSError as exc:
+        print(f"gpc: error: {exc.filename or ''}: {exc.strerror}", file=sys.stderr)
+        return EXIT_INVALID
+
+
+if __name__ == "__main__":
+    sys.exit(main())

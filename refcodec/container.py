@@ -1,0 +1,209 @@
+"""The file object: parse, build, read and write GPC files (spec/gpc.md §3-§10).
+
+:func:`parse` accepts exactly the valid files and :func:`build` gives back the
+same bytes for every one of them (unknown ancillary chunks included), so
+``build(parse(b)) == b``. :func:`build` re-parses what it produced: the
+reference writer cannot emit an invalid file.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import registry, schema, textcodecs
+from .atomic import write_atomic
+from .errors import FormatError, UsageError
+from .limits import MAX_FILE_BYTES
+
+__all__ = [
+    "Chunk",
+    "GpcFile",
+    "ImageChunk",
+    "MetaChunk",
+    "TextChunk",
+    "UnknownChunk",
+    "build",
+    "parse",
+    "payload_bytes",
+    "read",
+    "write",
+]
+
+CURRENT_VERSION = (registry.SPEC_VERSION[0] << 4) | registry.SPEC_VERSION[1]
+
+
+@dataclass(frozen=True)
+class TextChunk:
+    """The description (§8): its template, codec, coded bytes and decoded text."""
+
+    template: int
+    codec: int
+    data: bytes
+    text: str
+
+    tag = schema.TAG_TEXT
+
+    @classmethod
+    def encode(cls, text: str, template: int, codecs: tuple[int, ...] | None = None) -> TextChunk:
+        """Code ``text`` with the codec that gives the smallest payload (TXT-7)."""
+        if registry.template(template) is None:
+            msg = f"unknown prompt template {template}"
+            raise FormatError("TPL-1", msg)
+        codec, data = textcodecs.encode_text(text, template, codecs)
+        return cls(template, codec, data, text)
+
+    @property
+    def text_length(self) -> int:
+        return len(self.text.encode("utf-8"))
+
+    @property
+    def payload_size(self) -> int:
+        return textcodecs.payload_size(self.codec, self.text_length, self.data, self.template)
+
+
+@dataclass(frozen=True)
+class ImageChunk:
+    """The low-resolution reference image (§9): codec, symbol check and payload."""
+
+    codec: int
+    check: int
+    data: bytes
+
+    tag = schema.TAG_IMAGE
+
+
+@dataclass(frozen=True)
+class MetaChunk:
+    """Descriptive metadata (§10): key/value pairs in ascending key order."""
+
+    entries: tuple[tuple[str, str], ...]
+
+    tag = schema.TAG_META
+
+
+@dataclass(frozen=True)
+class UnknownChunk:
+    """An ancillary chunk this reader does not know, kept byte for byte (CHK-4)."""
+
+    tag: int
+    payload: bytes
+
+
+Chunk = TextChunk | ImageChunk | MetaChunk | UnknownChunk
+
+
+@dataclass(frozen=True)
+class GpcFile:
+    """A parsed, valid GPC file."""
+
+    width: int
+    height: int
+    chunks: tuple[Chunk, ...]
+    version: int = CURRENT_VERSION
+    read_version: int = CURRENT_VERSION
+    _text: TextChunk = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        texts = [c for c in self.chunks if isinstance(c, TextChunk)]
+        if len(texts) != 1:
+            msg = f"a file holds exactly one text chunk, not {len(texts)}"
+            raise FormatError("CHK-7", msg)
+        object.__setattr__(self, "_text", texts[0])
+
+    @property
+    def text_chunk(self) -> TextChunk:
+        return self._text
+
+    @property
+    def text(self) -> str:
+        return self._text.text
+
+    @property
+    def template(self) -> int:
+        return self._text.template
+
+    @property
+    def image_chunk(self) -> ImageChunk | None:
+        return next((c for c in self.chunks if isinstance(c, ImageChunk)), None)
+
+    @property
+    def meta(self) -> dict[str, str]:
+        chunk = next((c for c in self.chunks if isinstance(c, MetaChunk)), None)
+        return dict(chunk.entries) if chunk else {}
+
+
+def _chunk_from(tag: int, value: Any) -> Chunk:
+    if tag == schema.TAG_TEXT:
+        text = textcodecs.decode_text(value.codec, value.text_length, value.data)
+        return TextChunk(value.template, value.codec, value.data, text)
+    if tag == schema.TAG_IMAGE:
+        return ImageChunk(value.codec, value.check, value.data)
+    if tag == schema.TAG_META:
+        return MetaChunk(tuple((bytes(e.key).decode(), bytes(e.value).decode())
+                               for e in value.entries))
+    return UnknownChunk(tag, bytes(value))
+
+
+def _chunk_value(chunk: Chunk) -> tuple[int, Any]:
+    if isinstance(chunk, TextChunk):
+        length = None if chunk.codec == textcodecs.STORED else chunk.text_length
+        return chunk.tag, {"template": chunk.template, "codec": chunk.codec,
+                           "text_length": length, "data": chunk.data}
+    if isinstance(chunk, ImageChunk):
+        return chunk.tag, {"codec": chunk.codec, "check": chunk.check, "data": chunk.data}
+    if isinstance(chunk, MetaChunk):
+        return chunk.tag, {"entries": [{"key": k.encode(), "value": v.encode()}
+                                       for k, v in chunk.entries]}
+    return chunk.tag, chunk.payload
+
+
+def payload_bytes(chunk: Chunk) -> bytes:
+    """The exact payload bytes of a chunk, as written in the file (§6)."""
+    return schema.build_payload(*_chunk_value(chunk))
+
+
+def parse(data: bytes) -> GpcFile:
+    """Parse and fully validate a GPC file; raise FormatError naming the clause."""
+    prefix, size, chunks = schema.parse_container(bytes(data))
+    if size.size_preset:
+        preset = registry.size_preset(size.size_preset)
+        assert preset is not None  # HDR-1, checked by the schema
+        width, height = preset.width, preset.height
+    else:
+        width, height = size.width, size.height
+    return GpcFile(width, height, tuple(_chunk_from(tag, value) for tag, value in chunks),
+                   prefix.version, prefix.read_version)
+
+
+def build(gpc: GpcFile) -> bytes:
+    """Serialise ``gpc``; the result is re-parsed, so it is always a valid file."""
+    preset = registry.size_preset_for(gpc.width, gpc.height)
+    prefix = {"signature": schema.SIGNATURE, "version": gpc.version,
+              "read_version": gpc.read_version}
+    size = {"size_preset": preset,
+            "width": None if preset else gpc.width, "height": None if preset else gpc.height}
+    data = schema.build_container(prefix, size, [_chunk_value(c) for c in gpc.chunks])
+    if parse(data) != gpc:
+        raise FormatError("FILE-1", "the chunks do not describe a valid file (text mismatch)")
+    return data
+
+
+def read(path: str | os.PathLike[str]) -> GpcFile:
+    """Read and parse a file, refusing to load more than the format's size limit."""
+    with open(path, "rb") as handle:
+        data = handle.read(MAX_FILE_BYTES + 1)
+    return parse(data)
+
+
+def write(path: str | os.PathLike[str], gpc: GpcFile) -> int:
+    """Build ``gpc`` and write it atomically; return the number of bytes written."""
+    target = Path(path)
+    if target.is_dir():
+        msg = f"{target} is a directory"
+        raise UsageError(msg)
+    data = build(gpc)
+    write_atomic(target, data)
+    return len(data)

@@ -1,0 +1,295 @@
+"""Registries of every identifier written on disk (spec/gpc.md §17).
+
+This module is the single source of truth for on-disk IDs. Each row carries an
+explicit integer that is never reused or renumbered; construct mappings, CLI
+choices, the spec's registry tables (``python -m refcodec.registry``) and the
+loaders are all derived from these tuples, and ``tests/test_registry.py``
+fails if ``spec/gpc.md`` disagrees with them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from importlib import resources
+from typing import Literal, TypeVar
+
+__all__ = [
+    "CHUNK_TYPES",
+    "IMAGE_CODECS",
+    "MODELS",
+    "SIZE_PRESETS",
+    "SPEC_VERSION",
+    "TEMPLATES",
+    "TEXT_CODECS",
+    "ChunkType",
+    "ImageCodec",
+    "Model",
+    "SizePreset",
+    "Template",
+    "TextCodec",
+    "chunk_type",
+    "image_codec",
+    "markdown_tables",
+    "size_preset_for",
+    "template",
+    "template_text",
+    "text_codec",
+]
+
+#: Version of spec/gpc.md implemented here, as (major, minor).
+SPEC_VERSION: tuple[int, int] = (1, 0)
+
+Status = Literal["standard", "test-only", "reserved"]
+_Row = TypeVar("_Row")
+
+
+@dataclass(frozen=True)
+class ChunkType:
+    """A chunk type (§6.1). Bit 7 of the tag is the ancillary bit."""
+
+    tag: int
+    name: str
+    max_count: int
+    since: tuple[int, int]
+    summary: str
+
+    @property
+    def critical(self) -> bool:
+        return not self.tag & 0x80
+
+
+@dataclass(frozen=True)
+class TextCodec:
+    """A text-chunk codec (§8.2)."""
+
+    id: int
+    name: str
+    since: tuple[int, int]
+    summary: str
+
+
+@dataclass(frozen=True)
+class Template:
+    """A prompt template (§11): how the decoded text becomes a generation prompt.
+
+    File names are relative to ``refcodec/data/templates`` (``spec/templates``);
+    ``sha256`` pins the exact bytes of each file.
+    """
+
+    id: int
+    name: str
+    since: tuple[int, int]
+    summary: str
+    files: tuple[tuple[str, str], ...] = ()  # (role, file name)
+    sha256: tuple[tuple[str, str], ...] = ()  # (role, hex digest)
+
+    def file_for(self, role: str) -> str | None:
+        return dict(self.files).get(role)
+
+
+@dataclass(frozen=True)
+class SizePreset:
+    """An image-size preset (§5.3); preset 0 means explicit width and height."""
+
+    id: int
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class ImageCodec:
+    """A low-resolution image codec (§9)."""
+
+    id: int
+    name: str
+    since: tuple[int, int]
+    status: Status
+    summary: str
+
+
+@dataclass(frozen=True)
+class Model:
+    """A neural model whose weights an image codec needs (§9)."""
+
+    id: int
+    name: str
+    codec: int
+    status: Status
+    sha256: str | None
+    url: str | None
+    licence: str
+
+
+# fmt: off
+CHUNK_TYPES: tuple[ChunkType, ...] = (
+    ChunkType(0x01, "text",  1, (1, 0), "the description and its prompt template (§8)"),
+    ChunkType(0x02, "image", 1, (1, 0), "the low-resolution reference image (§9)"),
+    ChunkType(0x81, "meta",  1, (1, 0), "descriptive metadata: key/value pairs (§10)"),
+)
+
+TEXT_CODECS: tuple[TextCodec, ...] = (
+    TextCodec(0, "stored",  (1, 0), "UTF-8 bytes as they are"),
+    TextCodec(1, "deflate", (1, 0), "raw DEFLATE stream (RFC 1951), no zlib or gzip wrapper"),
+    TextCodec(2, "brotli",  (1, 0), "Brotli stream (RFC 7932)"),
+)
+
+TEMPLATES: tuple[Template, ...] = (
+    Template(0, "verbatim", (1, 0), "the text is the generation prompt as it is"),
+    Template(
+        1, "raster-scan-v1", (1, 0),
+        "structured raster-scan description (top to bottom, left to right)",
+        files=(
+            ("describe", "raster-scan-v1/describe.txt"),
+            ("generate", "raster-scan-v1/generate.txt"),
+            ("generate-with-reference", "raster-scan-v1/generate-with-reference.txt"),
+        ),
+        sha256=(
+            ("describe", "231efb50f50b4776bf10de839720802a5c12771604ed5288d39c71ba76c3dcee"),
+            ("generate", "f56cec41ec57cd06956cd002c6afabb3ced9ef8bedfcf338ee1913d9d1082343"),
+            ("generate-with-reference",
+             "b845d2bb15ebbcbba0b499d7341096ff52450505b84480698cfac5938aff36dd"),
+        ),
+    ),
+)
+
+SIZE_PRESETS: tuple[SizePreset, ...] = (
+    SizePreset(1, 1024, 1024),
+    SizePreset(2, 1536, 1024),
+    SizePreset(3, 1024, 1536),
+    SizePreset(4, 512, 512),
+    SizePreset(5, 768, 512),
+    SizePreset(6, 512, 768),
+    SizePreset(7, 2048, 2048),
+    SizePreset(8, 256, 256),
+)
+
+#: Low-resolution image codecs; IDs 1-63 public, 64-127 experimental/private.
+IMAGE_CODECS: tuple[ImageCodec, ...] = ()
+
+#: Neural models; IDs 1-63 public, 64-127 test-only or private.
+MODELS: tuple[Model, ...] = ()
+# fmt: on
+
+
+def _index(rows: tuple[_Row, ...], key: str) -> dict[int, _Row]:
+    table: dict[int, _Row] = {}
+    for row in rows:
+        ident = getattr(row, key)
+        if ident in table:
+            msg = f"duplicate registry ID {ident} in {type(row).__name__}"
+            raise AssertionError(msg)
+        table[ident] = row
+    return table
+
+
+_CHUNKS = _index(CHUNK_TYPES, "tag")
+_TEXT_CODECS = _index(TEXT_CODECS, "id")
+_TEMPLATES = _index(TEMPLATES, "id")
+_SIZES = _index(SIZE_PRESETS, "id")
+_IMAGE_CODECS = _index(IMAGE_CODECS, "id")
+_SIZE_BY_DIMS = {(p.width, p.height): p.id for p in SIZE_PRESETS}
+
+
+def chunk_type(tag: int) -> ChunkType | None:
+    return _CHUNKS.get(tag)
+
+
+def text_codec(ident: int) -> TextCodec | None:
+    return _TEXT_CODECS.get(ident)
+
+
+def template(ident: int) -> Template | None:
+    return _TEMPLATES.get(ident)
+
+
+def image_codec(ident: int) -> ImageCodec | None:
+    return _IMAGE_CODECS.get(ident)
+
+
+def size_preset(ident: int) -> SizePreset | None:
+    return _SIZES.get(ident)
+
+
+def size_preset_for(width: int, height: int) -> int:
+    """The preset ID a writer must use for these dimensions, 0 if none (§5.3)."""
+    return _SIZE_BY_DIMS.get((width, height), 0)
+
+
+def by_name(rows: tuple[_Row, ...], name: str) -> _Row | None:
+    return next((row for row in rows if getattr(row, "name", None) == name), None)
+
+
+_template_cache: dict[tuple[int, str], str] = {}
+
+
+def template_text(ident: int, role: str) -> str:
+    """The exact text of a template file, verified against its pinned SHA-256."""
+    cached = _template_cache.get((ident, role))
+    if cached is not None:
+        return cached
+    row = _TEMPLATES[ident]
+    name = row.file_for(role)
+    if name is None:
+        msg = f"template {row.name} has no {role!r} text"
+        raise KeyError(msg)
+    data = resources.files("refcodec").joinpath("data/templates", name).read_bytes()
+    if hashlib.sha256(data).hexdigest() != dict(row.sha256)[role]:
+        msg = f"template file {name} does not match its pinned SHA-256 (spec §11)"
+        raise AssertionError(msg)
+    text = data.decode("utf-8")
+    _template_cache[(ident, role)] = text
+    return text
+
+
+def _version(v: tuple[int, int]) -> str:
+    return f"{v[0]}.{v[1]}"
+
+
+def markdown_tables() -> dict[str, str]:
+    """The registry tables exactly as printed in spec/gpc.md §17."""
+
+    def table(head: list[str], rows: list[list[str]]) -> str:
+        lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
+        lines += ["| " + " | ".join(r) + " |" for r in rows]
+        return "\n".join(lines)
+
+    none = [["—", "(none registered in this version)", "", "", ""]]
+    return {
+        "chunk-types": table(
+            ["tag", "name", "class", "max count", "since", "meaning"],
+            [[f"0x{c.tag:02X}", f"`{c.name}`", "critical" if c.critical else "ancillary",
+              str(c.max_count), _version(c.since), c.summary] for c in CHUNK_TYPES],
+        ),
+        "text-codecs": table(
+            ["id", "name", "since", "meaning"],
+            [[str(c.id), f"`{c.name}`", _version(c.since), c.summary] for c in TEXT_CODECS],
+        ),
+        "templates": table(
+            ["id", "name", "since", "meaning", "files (SHA-256)"],
+            [[str(t.id), f"`{t.name}`", _version(t.since), t.summary,
+              "<br>".join(f"`{f}` `{h}`" for (_, f), (_, h) in zip(t.files, t.sha256, strict=True))
+              or "—"] for t in TEMPLATES],
+        ),
+        "size-presets": table(
+            ["id", "width", "height"],
+            [["0", "explicit", "explicit"]]
+            + [[str(p.id), str(p.width), str(p.height)] for p in SIZE_PRESETS],
+        ),
+        "image-codecs": table(
+            ["id", "name", "since", "status", "meaning"],
+            [[str(c.id), f"`{c.name}`", _version(c.since), c.status, c.summary]
+             for c in IMAGE_CODECS] or none,
+        ),
+        "models": table(
+            ["id", "name", "codec", "status", "SHA-256", "licence"],
+            [[str(m.id), f"`{m.name}`", str(m.codec), m.status, m.sha256 or "unverified",
+              m.licence] for m in MODELS] or [["—", "(none registered in this version)",
+                                               "", "", "", ""]],
+        ),
+    }
+
+
+if __name__ == "__main__":  # pragma: no cover - developer aid
+    for name, text in markdown_tables().items():
+        print(f"<!-- registry:{name} -->\n{text}\n<!-- /registry -->\n")

@@ -137,8 +137,7 @@ class GpcFile:
 
 def _chunk_from(tag: int, value: Any) -> Chunk:
     if tag == schema.TAG_TEXT:
-        text = textcodecs.decode_text(value.codec, value.text_length, value.data)
-        return TextChunk(value.template, value.codec, value.data, text)
+        return TextChunk(value.template, value.codec, value.data, value.text)
     if tag == schema.TAG_IMAGE:
         return ImageChunk(value.codec, value.check, value.data)
     if tag == schema.TAG_META:

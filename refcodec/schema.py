@@ -40,7 +40,7 @@ from construct import (
     this,
 )
 
-from . import registry
+from . import registry, textcodecs
 from .errors import FormatError
 from .limits import (
     MAX_CHUNKS,
@@ -234,7 +234,9 @@ def _parse_payload(tag: int, payload: bytes) -> Any:
         name = registry.chunk_type(tag).name  # type: ignore[union-attr]
         msg = f"{name} chunk payload is malformed ({type(exc).__name__})"
         raise FormatError(clause, msg) from None
-    if tag == TAG_META:
+    if tag == TAG_TEXT:  # TXT-3..TXT-6 belong to this chunk's checks (ORD-1)
+        value.text = textcodecs.decode_text(value.codec, value.text_length, value.data)
+    elif tag == TAG_META:
         _meta_rules([(bytes(e.key), bytes(e.value)) for e in value.entries])
     return value
 

@@ -1,0 +1,79 @@
+"""The registry is the single source of IDs: spec tables, CLI choices and pins agree with it."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import pytest
+
+from refcodec import cli, registry
+from refcodec.spectext import sync
+
+ROOT = Path(__file__).resolve().parent.parent
+SPEC = ROOT / "spec" / "gpc.md"
+
+
+def test_spec_tables_and_template_texts_match_registry() -> None:
+    text = SPEC.read_text("utf-8")
+    assert sync(text) == text, "run: python -m refcodec.spectext spec/gpc.md"
+
+
+def test_spec_has_every_registry_table() -> None:
+    text = SPEC.read_text("utf-8")
+    for name, table in registry.markdown_tables().items():
+        assert f"<!-- registry:{name} -->\n{table}\n<!-- /registry -->" in text
+
+
+@pytest.mark.parametrize("row", registry.TEMPLATES, ids=lambda t: t.name)
+def test_template_files_match_pinned_sha256(row: registry.Template) -> None:
+    base = ROOT / "spec" / "templates"
+    for (role, name), (role2, digest) in zip(row.files, row.sha256, strict=True):
+        assert role == role2
+        data = (base / name).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == digest
+        assert data.endswith(b"\n") and not data.endswith(b"\n\n")
+        assert registry.template_text(row.id, role) == data.decode("utf-8")
+
+
+def test_ids_are_unique_and_in_range() -> None:
+    tags = [c.tag for c in registry.CHUNK_TYPES]
+    assert len(set(tags)) == len(tags)
+    assert all(not t & 0x40 and t & 0x3F for t in tags)  # reserved bit clear, type != 0
+    for rows in (registry.TEXT_CODECS, registry.TEMPLATES, registry.SIZE_PRESETS):
+        ids = [r.id for r in rows]
+        assert len(set(ids)) == len(ids)
+        assert all(0 <= i < 128 for i in ids)  # one-byte varints
+    dims = [(p.width, p.height) for p in registry.SIZE_PRESETS]
+    assert len(set(dims)) == len(dims)
+    assert 0 not in [p.id for p in registry.SIZE_PRESETS]  # 0 means explicit
+
+
+def test_cli_choices_come_from_registry() -> None:
+    parser = cli.build_parser()
+    encode = parser._subparsers._group_actions[0].choices["encode"]  # type: ignore[union-attr]
+    codec = next(a for a in encode._actions if a.dest == "text_codec")
+    assert list(codec.choices) == ["auto", *(c.name for c in registry.TEXT_CODECS)]
+    template = next(a for a in encode._actions if a.dest == "template")
+    for row in registry.TEMPLATES:
+        assert row.name in template.help
+        assert template.type(row.name) == row.id
+        assert template.type(str(row.id)) == row.id
+
+
+def test_spec_clause_ids_are_unique_definitions() -> None:
+    text = SPEC.read_text("utf-8")
+    defined = re.findall(r"\*\*\[([A-Z]+-\d+)\]\*\*", text)
+    assert len(defined) == len(set(defined)), "a clause is defined twice"
+    assert {"SIG-1", "VER-1", "INT-1", "CHK-3", "TXT-4", "LIM-3", "REQ-2", "ORD-1"} <= set(defined)
+
+
+def test_every_clause_the_code_raises_is_defined_in_spec() -> None:
+    text = SPEC.read_text("utf-8")
+    defined = set(re.findall(r"\*\*\[([A-Z]+-\d+)\]\*\*", text))
+    raised: set[str] = set()
+    for path in (ROOT / "refcodec").glob("*.py"):
+        raised |= set(re.findall(r'(?:FormatError|Require)\(\s*"([A-Z]+-\d+)"', path.read_text()))
+    assert raised, "no clause found: the pattern is stale"
+    assert raised <= defined, raised - defined

@@ -1,0 +1,137 @@
+"""The gpc command, run as a subprocess exactly as users run it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import samples
+from PIL import Image
+
+import refcodec
+
+
+def gpc(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "refcodec", *map(str, args)],
+                          capture_output=True, text=True, cwd=cwd, check=False, timeout=120)
+
+
+@pytest.fixture
+def photo(tmp_path: Path) -> Path:
+    path = tmp_path / "photo.png"
+    Image.new("RGB", (768, 512), (200, 30, 30)).save(path)
+    return path
+
+
+def test_encode_info_validate_decode(tmp_path: Path, photo: Path) -> None:
+    text = tmp_path / "d.txt"
+    text.write_text(samples.DETAILED + "\n", encoding="utf-8")
+    out = tmp_path / "a.gpc"
+    run = gpc("encode", photo, "-o", out, "--text-file", text)
+    assert run.returncode == 0, run.stderr
+    assert f"{out}: {out.stat().st_size} bytes, 768x512" in run.stdout
+
+    info = json.loads(gpc("info", out, "--json").stdout)
+    assert info["spec_version"] == "1.0"
+    assert (info["width"], info["height"], info["template_id"]) == (768, 512, 1)
+    assert info["file_size"] == out.stat().st_size
+    assert info["text"] == samples.DETAILED  # the final newline of the file is dropped
+    assert [c["type"] for c in info["chunks"]] == ["text"]
+    assert info["container_overhead_bytes"] == info["file_size"] - info["chunks"][0]["payload_size"]
+    assert info["container_overhead_bytes"] == 14
+
+    human = gpc("info", out)
+    assert human.returncode == 0 and "raster-scan-v1" in human.stdout
+
+    assert gpc("validate", out).returncode == 0
+
+    request = tmp_path / "r.json"
+    run = gpc("decode", out, "--request-only", "-o", request)
+    assert run.returncode == 0, run.stderr
+    expected = refcodec.derive_request(refcodec.read(out)).to_json()
+    assert request.read_bytes() == expected
+
+
+def test_encode_text_template_codec_and_meta(tmp_path: Path, photo: Path) -> None:
+    out = tmp_path / "b.gpc"
+    run = gpc("encode", photo, "-o", out, "--text", "a red square", "--template", "verbatim",
+              "--text-codec", "brotli", "--meta", "encoder=test", "--meta", "created=2026")
+    assert run.returncode == 0, run.stderr
+    gpc_file = refcodec.read(out)
+    assert gpc_file.template == 0 and gpc_file.text_chunk.codec == 2
+    assert gpc_file.meta == {"created": "2026", "encoder": "test"}
+
+
+def test_validate_many_files_and_folders_json(tmp_path: Path) -> None:
+    folder = tmp_path / "set"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "good.gpc").write_bytes(samples.text_only())
+    (folder / "sub" / "bad.gpc").write_bytes(samples.text_only()[:-1])
+    (folder / "ignored.txt").write_text("not looked at")
+    extra = tmp_path / "extra.gpc"
+    extra.write_bytes(samples.explicit_size())
+    run = gpc("validate", "--json", folder, extra)
+    assert run.returncode == 1
+    lines = [json.loads(line) for line in run.stdout.splitlines()]
+    assert [(Path(r["path"]).name, r["valid"]) for r in lines] == [
+        ("good.gpc", True), ("bad.gpc", False), ("extra.gpc", True)]
+    assert lines[1]["clause"] == "INT-1" and "CRC-32 mismatch" in lines[1]["message"]
+    assert gpc("validate", folder / "good.gpc", extra).returncode == 0
+
+
+def test_validate_reports_clause_in_plain_output(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.gpc"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n")
+    run = gpc("validate", bad)
+    assert run.returncode == 1
+    assert run.stdout.strip() == f"{bad}: INVALID [SIG-1] not a GPC file: signature 89 50 4e 47 is not 89 47 50 43"
+
+
+@pytest.mark.parametrize("args", [
+    ("validate",), ("encode", "x.png"), ("info",), ("bogus",), ("encode", "x.png", "-o", "y",
+                                                                  "--text", "t", "--lowres", "avif"),
+])
+def test_usage_errors_exit_2(args: tuple[str, ...]) -> None:
+    run = gpc(*args)
+    assert run.returncode == 2
+    assert "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize("make_args", [
+    lambda p, d: ("info", d / "missing.gpc"),
+    lambda p, d: ("info", d),
+    lambda p, d: ("decode", d / "missing.gpc", "--request-only", "-o", d / "r.json"),
+    lambda p, d: ("encode", d / "missing.png", "-o", d / "o.gpc", "--text", "t"),
+    lambda p, d: ("encode", p, "-o", d / "o.gpc", "--text-file", d / "missing.txt"),
+    lambda p, d: ("encode", p, "-o", d, "--text", "t"),
+    lambda p, d: ("encode", p, "-o", d / "o.gpc", "--text", "bad\x07char"),
+    lambda p, d: ("encode", p, "-o", d / "o.gpc", "--text", "t", "--meta", "BAD=x"),
+])
+def test_failures_are_one_line_without_traceback(tmp_path: Path, photo: Path, make_args) -> None:  # type: ignore[no-untyped-def]
+    run = gpc(*make_args(photo, tmp_path))
+    assert run.returncode in (1, 2)
+    assert run.stderr.startswith("gpc: error: ") and run.stderr.count("\n") == 1, run.stderr
+    assert not (tmp_path / "o.gpc").exists()
+
+
+def test_info_of_invalid_file_names_clause(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.gpc"
+    bad.write_bytes(samples.text_only()[:-3])
+    run = gpc("info", bad)
+    assert run.returncode == 1 and "[INT-1]" in run.stderr
+
+
+def test_decode_request_to_stdout(tmp_path: Path) -> None:
+    path = tmp_path / "a.gpc"
+    path.write_bytes(samples.explicit_size())
+    run = gpc("decode", path, "--request-only", "-o", "-")
+    assert run.returncode == 0
+    assert json.loads(run.stdout)["prompt"] == samples.CONCISE
+
+
+def test_version_flag() -> None:
+    run = gpc("--version")
+    assert run.returncode == 0 and "GPC spec 1.0" in run.stdout

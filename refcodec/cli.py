@@ -84,7 +84,7 @@ def describe(path: str | os.PathLike[str], data: bytes) -> dict[str, Any]:
     from .container import UnknownChunk, parse, payload_bytes
 
     gpc = parse(data)
-    chunks = []
+    chunks: list[dict[str, Any]] = []
     for chunk in gpc.chunks:
         if isinstance(chunk, UnknownChunk):
             tag, name, size = chunk.tag, f"unknown-0x{chunk.tag:02X}", len(chunk.payload)
@@ -97,7 +97,8 @@ def describe(path: str | os.PathLike[str], data: bytes) -> dict[str, Any]:
                        "payload_size": size})
     template = registry.template(gpc.template)
     codec = registry.text_codec(gpc.text_chunk.codec)
-    assert template is not None and codec is not None
+    assert template is not None
+    assert codec is not None
     info: dict[str, Any] = {
         "path": os.fspath(path),
         "spec_version": f"{gpc.version >> 4}.{gpc.version & 15}",
@@ -203,7 +204,7 @@ def cmd_decode(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
-    return run_demo(Path(args.output))
+    return int(run_demo(Path(args.output)))
 
 
 def _read_file(path: str | os.PathLike[str]) -> bytes:

@@ -81,7 +81,9 @@ def prompt_for(template_id: int, text: str, with_reference: bool) -> str:
     return registry.template_text(template_id, role) + text
 
 
-def derive_request(gpc: GpcFile, reference_image: dict[str, Any] | None = None) -> GenerationRequest:
+def derive_request(
+    gpc: GpcFile, reference_image: dict[str, Any] | None = None
+) -> GenerationRequest:
     """Derive the generation request of a parsed file (§12).
 
     ``reference_image`` is the description of the decoded low-resolution image

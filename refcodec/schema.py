@@ -51,7 +51,7 @@ from .limits import (
     MAX_TEXT_BYTES,
     MIN_FILE_BYTES,
 )
-from .varint import CanonicalVarInt, decode_varint, encode_varint
+from .varint import CanonicalVarInt, decode_varint
 
 __all__ = [
     "SIGNATURE",
@@ -138,8 +138,8 @@ ImageSize = Struct(
             lambda c: f"unknown size preset {c.size_preset}"),
     "width" / If(this.size_preset == 0, VarInt),
     "height" / If(this.size_preset == 0, VarInt),
-    Require("LIM-2", lambda c: c.size_preset != 0
-                               or (1 <= c.width <= MAX_DIMENSION and 1 <= c.height <= MAX_DIMENSION),
+    Require("LIM-2", lambda c: c.size_preset != 0 or (1 <= c.width <= MAX_DIMENSION
+                                                      and 1 <= c.height <= MAX_DIMENSION),
             lambda c: f"image size {c.width}x{c.height} outside 1..{MAX_DIMENSION}"),
     Require("HDR-2", lambda c: c.size_preset != 0
                                or registry.size_preset_for(c.width, c.height) == 0,
@@ -336,4 +336,5 @@ def build_container(
         payload = build_payload(tag, value)
         out += ChunkFrame.build({"tag": tag, "length": len(payload)}) + payload
     body = bytes(out)
-    return body + Int32ul.build(zlib.crc32(body))
+    crc: bytes = Int32ul.build(zlib.crc32(body))
+    return body + crc

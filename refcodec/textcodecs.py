@@ -24,7 +24,7 @@ __all__ = ["check_text", "decode_text", "encode_text", "payload_size"]
 STORED, DEFLATE, BROTLI = 0, 1, 2
 
 # TXT-6: C0 controls other than TAB and LF, and DEL, are forbidden.
-_FORBIDDEN = frozenset(range(0x00, 0x20)) - {0x09, 0x0A} | {0x7F}
+_FORBIDDEN = frozenset(range(0x20)) - {0x09, 0x0A} | {0x7F}
 _FORBIDDEN_TABLE = dict.fromkeys(_FORBIDDEN)
 
 
@@ -70,11 +70,12 @@ def _deflate(raw: bytes) -> bytes:
 
 def _brotli(raw: bytes) -> bytes:
     # The window size only changes the stream header; try each and keep the smallest.
-    return min(
+    smallest: bytes = min(
         (brotli.compress(raw, quality=11, lgwin=lgwin, mode=brotli.MODE_TEXT)
          for lgwin in (10, 16, 18, 22)),
         key=len,
     )
+    return smallest
 
 
 _DECODERS: dict[int, Callable[[bytes, int], bytes]] = {DEFLATE: _inflate, BROTLI: _unbrotli}
@@ -91,7 +92,8 @@ def decode_text(codec: int, text_length: int | None, data: bytes) -> str:
     if codec == STORED:
         raw = data
     else:
-        assert text_length is not None and text_length <= MAX_TEXT_BYTES  # LIM-3, schema
+        assert text_length is not None
+        assert text_length <= MAX_TEXT_BYTES
         raw = _DECODERS[codec](data, text_length)
         if len(raw) != text_length:
             msg = f"text decodes to {len(raw)} bytes, the chunk declares {text_length}"
@@ -111,7 +113,9 @@ def payload_size(codec: int, text_length: int, data: bytes, template: int) -> in
     return size if codec == STORED else size + len(encode_varint(text_length))
 
 
-def encode_text(text: str, template: int, codecs: tuple[int, ...] | None = None) -> tuple[int, bytes]:
+def encode_text(
+    text: str, template: int, codecs: tuple[int, ...] | None = None
+) -> tuple[int, bytes]:
     """Pick the codec giving the smallest payload (ties: lowest ID); return (codec, data)."""
     check_text(text)
     raw = text.encode("utf-8")

@@ -60,7 +60,7 @@ class CanonicalVarInt(Construct):  # type: ignore[misc]
     def _parse(self, stream: Any, context: Any, path: str) -> int:
         value = 0
         for i in range(MAX_VARINT_BYTES):
-            byte = stream_read(stream, 1, path)[0]
+            byte: int = stream_read(stream, 1, path)[0]
             value |= (byte & 0x7F) << (7 * i)
             if not byte & 0x80:
                 if byte == 0 and i:

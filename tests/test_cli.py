@@ -44,7 +44,8 @@ def test_encode_info_validate_decode(tmp_path: Path, photo: Path) -> None:
     assert info["container_overhead_bytes"] == 14
 
     human = gpc("info", out)
-    assert human.returncode == 0 and "raster-scan-v1" in human.stdout
+    assert human.returncode == 0
+    assert "raster-scan-v1" in human.stdout
 
     assert gpc("validate", out).returncode == 0
 
@@ -61,7 +62,8 @@ def test_encode_text_template_codec_and_meta(tmp_path: Path, photo: Path) -> Non
               "--text-codec", "brotli", "--meta", "encoder=test", "--meta", "created=2026")
     assert run.returncode == 0, run.stderr
     gpc_file = refcodec.read(out)
-    assert gpc_file.template == 0 and gpc_file.text_chunk.codec == 2
+    assert gpc_file.template == 0
+    assert gpc_file.text_chunk.codec == 2
     assert gpc_file.meta == {"created": "2026", "encoder": "test"}
 
 
@@ -78,7 +80,8 @@ def test_validate_many_files_and_folders_json(tmp_path: Path) -> None:
     lines = [json.loads(line) for line in run.stdout.splitlines()]
     assert [(Path(r["path"]).name, r["valid"]) for r in lines] == [
         ("good.gpc", True), ("bad.gpc", False), ("extra.gpc", True)]
-    assert lines[1]["clause"] == "INT-1" and "CRC-32 mismatch" in lines[1]["message"]
+    assert lines[1]["clause"] == "INT-1"
+    assert "CRC-32 mismatch" in lines[1]["message"]
     assert gpc("validate", folder / "good.gpc", extra).returncode == 0
 
 
@@ -87,12 +90,13 @@ def test_validate_reports_clause_in_plain_output(tmp_path: Path) -> None:
     bad.write_bytes(b"\x89PNG\r\n\x1a\n")
     run = gpc("validate", bad)
     assert run.returncode == 1
-    assert run.stdout.strip() == f"{bad}: INVALID [SIG-1] not a GPC file: signature 89 50 4e 47 is not 89 47 50 43"
+    assert run.stdout.strip() == (
+        f"{bad}: INVALID [SIG-1] not a GPC file: signature 89 50 4e 47 is not 89 47 50 43")
 
 
 @pytest.mark.parametrize("args", [
-    ("validate",), ("encode", "x.png"), ("info",), ("bogus",), ("encode", "x.png", "-o", "y",
-                                                                  "--text", "t", "--lowres", "avif"),
+    ("validate",), ("encode", "x.png"), ("info",), ("bogus",),
+    ("encode", "x.png", "-o", "y", "--text", "t", "--lowres", "avif"),
 ])
 def test_usage_errors_exit_2(args: tuple[str, ...]) -> None:
     run = gpc(*args)
@@ -113,7 +117,8 @@ def test_usage_errors_exit_2(args: tuple[str, ...]) -> None:
 def test_failures_are_one_line_without_traceback(tmp_path: Path, photo: Path, make_args) -> None:  # type: ignore[no-untyped-def]
     run = gpc(*make_args(photo, tmp_path))
     assert run.returncode in (1, 2)
-    assert run.stderr.startswith("gpc: error: ") and run.stderr.count("\n") == 1, run.stderr
+    assert run.stderr.startswith("gpc: error: "), run.stderr
+    assert run.stderr.count("\n") == 1, run.stderr
     assert not (tmp_path / "o.gpc").exists()
 
 
@@ -121,7 +126,8 @@ def test_info_of_invalid_file_names_clause(tmp_path: Path) -> None:
     bad = tmp_path / "bad.gpc"
     bad.write_bytes(samples.text_only()[:-3])
     run = gpc("info", bad)
-    assert run.returncode == 1 and "[INT-1]" in run.stderr
+    assert run.returncode == 1
+    assert "[INT-1]" in run.stderr
 
 
 def test_decode_request_to_stdout(tmp_path: Path) -> None:
@@ -134,4 +140,5 @@ def test_decode_request_to_stdout(tmp_path: Path) -> None:
 
 def test_version_flag() -> None:
     run = gpc("--version")
-    assert run.returncode == 0 and "GPC spec 1.0" in run.stdout
+    assert run.returncode == 0
+    assert "GPC spec 1.0" in run.stdout

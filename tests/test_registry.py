@@ -33,7 +33,8 @@ def test_template_files_match_pinned_sha256(row: registry.Template) -> None:
         assert role == role2
         data = (base / name).read_bytes()
         assert hashlib.sha256(data).hexdigest() == digest
-        assert data.endswith(b"\n") and not data.endswith(b"\n\n")
+        assert data.endswith(b"\n")
+        assert not data.endswith(b"\n\n")
         assert registry.template_text(row.id, role) == data.decode("utf-8")
 
 

@@ -45,11 +45,17 @@ def _meta_pair(value: str) -> tuple[str, str]:
 def _read_text(args: argparse.Namespace) -> str:
     if args.text is not None:
         return str(args.text)
+    from .limits import MAX_TEXT_BYTES
+
     try:
-        raw = Path(args.text_file).read_bytes()
+        with open(args.text_file, "rb") as handle:
+            raw = handle.read(MAX_TEXT_BYTES + 3)  # room for a final CR LF
     except OSError as exc:
         msg = f"cannot read {args.text_file}: {exc.strerror}"
         raise UsageError(msg) from None
+    if len(raw) > MAX_TEXT_BYTES + 2:
+        msg = f"{args.text_file} is longer than the {MAX_TEXT_BYTES}-byte text limit"
+        raise FormatError("LIM-3", msg)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:

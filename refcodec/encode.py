@@ -23,7 +23,7 @@ def image_size(path: str | os.PathLike[str]) -> tuple[int, int]:
     try:
         with Image.open(path) as image:
             return image.size
-    except (OSError, UnidentifiedImageError) as exc:
+    except (OSError, UnidentifiedImageError, Image.DecompressionBombError) as exc:
         msg = f"cannot read image {os.fspath(path)!r}: {exc}"
         raise UsageError(msg) from None
 

@@ -1,4 +1,6 @@
-"""Helpers to craft malformed files byte by byte (with a correct CRC unless asked)."""
+"""Helpers to craft GPC files byte by byte, valid or not (with a correct CRC unless asked).
+
+Used by the conformance case definitions and by the tests."""
 
 from __future__ import annotations
 

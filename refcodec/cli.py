@@ -206,6 +206,32 @@ def cmd_decode(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# ------------------------------------------------------------- conformance
+def cmd_conformance_run(args: argparse.Namespace) -> int:
+    from . import conformance
+
+    results = conformance.run_suite(Path(args.suite), args.decoder, args.cases, args.profile,
+                                    args.timeout, args.strict_clauses)
+    print(conformance.to_json(results) if args.json else conformance.report(results))
+    return EXIT_OK if all(r.passed for r in results) else EXIT_INVALID
+
+
+def cmd_conformance_sweep(args: argparse.Namespace) -> int:
+    from .container import parse
+    from .sweep import sweep
+
+    total = accepted = 0
+    for case in sorted((Path(args.suite) / "cases").glob("v-*/input.gpc")):
+        counts = sweep(case.read_bytes(), parse)
+        total += counts.tried
+        accepted += counts.accepted
+        print(f"{case.parent.name:48s} {counts.tried:8d} corruptions, "
+              f"{counts.accepted} accepted")
+    print(f"\n{total - accepted} of {total} single-bit flips and truncations rejected "
+          f"({100 * (total - accepted) / max(total, 1):.4f}%)")
+    return EXIT_OK if accepted == 0 else EXIT_INVALID
+
+
 # -------------------------------------------------------------------- demo
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
@@ -271,6 +297,25 @@ def build_parser() -> argparse.ArgumentParser:
     dec.add_argument("--request-only", action="store_true",
                      help="write the normative generation request (canonical JSON)")
     dec.set_defaults(func=cmd_decode)
+
+    conf = sub.add_parser("conformance", help="check an implementation against the suite")
+    conf_sub = conf.add_subparsers(dest="conformance_command", required=True, metavar="ACTION")
+    run = conf_sub.add_parser("run", help="run a decoder command on every case")
+    run.add_argument("--decoder", required=True, metavar="CMD",
+                     help='command template with {in} and {out}, e.g. '
+                          '"gpc decode {in} --request-only -o {out}"')
+    run.add_argument("--suite", default="conformance", help="suite folder (default: conformance)")
+    run.add_argument("--cases", nargs="+", metavar="ID", help="case IDs (wildcards: x-txt-*)")
+    run.add_argument("--profile", help="a profile of the suite (profiles/NAME.txt)")
+    run.add_argument("--timeout", type=float, default=60.0, help="seconds per case")
+    run.add_argument("--strict-clauses", action="store_true",
+                     help="fail a must-reject case when the decoder names another clause")
+    run.add_argument("--json", action="store_true", help="print JSON results")
+    run.set_defaults(func=cmd_conformance_run)
+    sweep = conf_sub.add_parser("sweep", help="flip every bit and cut every byte of the valid "
+                                              "cases; all must be rejected")
+    sweep.add_argument("--suite", default="conformance", help="suite folder")
+    sweep.set_defaults(func=cmd_conformance_sweep)
 
     demo = sub.add_parser("demo", help="encode the bundled sample photographs and report")
     demo.add_argument("-o", "--output", default="demo-out", help="output folder")

@@ -1,0 +1,156 @@
+"""Conformance runner: checks any implementation against the suite in conformance/.
+
+The implementation under test is a command template, e.g.
+``--decoder "mydecoder {in} {out}"``. For each case the runner substitutes the
+case's ``input.gpc`` for ``{in}`` and a fresh path for ``{out}`` and runs it.
+A valid case passes when the command exits 0 and writes exactly the case's
+``request.json`` (the canonical generation request, spec §12) to ``{out}``; a
+must-reject case passes when it exits non-zero and writes nothing. A clause ID
+in square brackets on stderr (``[INT-1]``) is compared with the expected one:
+a different clause is a warning, or a failure with ``strict_clauses``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import subprocess
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import UsageError
+
+__all__ = ["CaseResult", "load_cases", "run_suite"]
+
+_CLAUSE = re.compile(r"\[([A-Z]+-\d+)\]")
+
+
+@dataclass
+class CaseResult:
+    """The outcome of one case; ``checks`` holds each comparison made."""
+
+    id: str
+    expected: str  # "valid" or the expected clause
+    passed: bool
+    message: str
+    reported_clause: str | None = None
+    exit_code: int | None = None
+    seconds: float = 0.0
+    checks: dict[str, bool] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def load_cases(suite: Path, ids: list[str] | None = None,
+               profile: str | None = None) -> list[dict[str, Any]]:
+    """The case records (case.json) selected by ``ids`` or ``profile`` (default: all)."""
+    cases_dir = suite / "cases"
+    if not cases_dir.is_dir():
+        msg = f"{suite} holds no conformance suite (no cases/ folder)"
+        raise UsageError(msg)
+    available = sorted(p.name for p in cases_dir.iterdir() if (p / "case.json").is_file())
+    selected = available
+    if profile is not None:
+        profile_path = suite / "profiles" / f"{profile}.txt"
+        if not profile_path.is_file():
+            names = sorted(p.stem for p in (suite / "profiles").glob("*.txt"))
+            msg = f"unknown profile {profile!r} (available: {', '.join(names)})"
+            raise UsageError(msg)
+        selected = profile_path.read_text("utf-8").split()
+    if ids:
+        selected = [i for i in selected if any(i == w or re.fullmatch(w.replace("*", ".*"), i)
+                                               for w in ids)]
+    missing = sorted(set(selected) - set(available))
+    if missing:
+        msg = f"unknown case(s): {', '.join(missing)}"
+        raise UsageError(msg)
+    if not selected:
+        raise UsageError("no case matches the selection")
+    return [json.loads((cases_dir / i / "case.json").read_text("utf-8")) for i in selected]
+
+
+def _command(template: str, inp: Path, out: Path) -> list[str]:
+    words = shlex.split(template)
+    if not any("{in}" in w for w in words) or not any("{out}" in w for w in words):
+        msg = "the decoder command must contain {in} and {out}"
+        raise UsageError(msg)
+    return [w.replace("{in}", str(inp)).replace("{out}", str(out)) for w in words]
+
+
+def run_case(suite: Path, case: dict[str, Any], decoder: str, timeout: float,
+             strict_clauses: bool = False) -> CaseResult:
+    """Run the decoder on one case and compare what it did with the expectations."""
+    folder = suite / "cases" / case["id"]
+    valid = case["result"] == "valid"
+    result = CaseResult(case["id"], "valid" if valid else case["clause"], False, "")
+    with tempfile.TemporaryDirectory(prefix="gpc-conformance-") as tmp:
+        out = Path(tmp) / "out.json"
+        start = time.perf_counter()
+        try:
+            run = subprocess.run(_command(decoder, folder / "input.gpc", out),
+                                 capture_output=True, timeout=timeout, check=False)
+        except subprocess.TimeoutExpired:
+            result.message = f"timed out after {timeout:g} s"
+            return result
+        except OSError as exc:
+            result.message = f"cannot run the decoder: {exc.strerror}"
+            return result
+        result.seconds = time.perf_counter() - start
+        result.exit_code = run.returncode
+        stderr = run.stderr.decode("utf-8", "replace")
+        clause = _CLAUSE.search(stderr)
+        result.reported_clause = clause[1] if clause else None
+        wrote = out.read_bytes() if out.exists() else None
+    if valid:
+        expected = (folder / "request.json").read_bytes()
+        result.checks = {"accepted": run.returncode == 0, "request": wrote == expected}
+        if not result.checks["accepted"]:
+            result.message = f"rejected a valid file (exit {run.returncode}): {stderr.strip()}"
+        elif wrote is None:
+            result.message = "accepted, but wrote no request"
+        elif not result.checks["request"]:
+            result.message = "generation request differs from request.json"
+    else:
+        result.checks = {"rejected": run.returncode != 0, "nothing_written": wrote is None}
+        if result.reported_clause not in (None, case["clause"]):
+            note = f"reported [{result.reported_clause}], expected [{case['clause']}]"
+            result.checks["clause"] = False
+            result.warnings.append(note)
+        if not result.checks["rejected"]:
+            result.message = f"accepted a file that must be rejected by [{case['clause']}]"
+        elif not result.checks["nothing_written"]:
+            result.message = "rejected, but left an output file behind"
+        elif strict_clauses and result.checks.get("clause") is False:
+            result.message = result.warnings[0]
+    result.passed = not result.message
+    return result
+
+
+def run_suite(suite: Path, decoder: str, ids: list[str] | None = None,
+              profile: str | None = None, timeout: float = 60.0,
+              strict_clauses: bool = False) -> list[CaseResult]:
+    return [run_case(suite, case, decoder, timeout, strict_clauses)
+            for case in load_cases(suite, ids, profile)]
+
+
+def report(results: list[CaseResult]) -> str:
+    """A readable report: one line per case, then totals."""
+    lines = []
+    for r in results:
+        status = "PASS" if r.passed else "FAIL"
+        detail = r.message or "; ".join(r.warnings)
+        lines.append(f"{status}  {r.id:48s} {detail}".rstrip())
+    passed = sum(r.passed for r in results)
+    warned = sum(bool(r.warnings) for r in results)
+    lines.append(f"\n{passed} passed, {len(results) - passed} failed"
+                 + (f" ({warned} with a different clause reported)" if warned else ""))
+    return "\n".join(lines)
+
+
+def to_json(results: list[CaseResult]) -> str:
+    passed = sum(r.passed for r in results)
+    return json.dumps({"passed": passed, "failed": len(results) - passed,
+                       "cases": [asdict(r) for r in results]}, indent=2)

@@ -164,27 +164,32 @@ def _iter_paths(paths: Sequence[str]) -> Iterator[str]:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .container import parse
+    # parse_container makes every check of the spec (the file object is not needed here).
+    from .schema import parse_container
 
     invalid = 0
     out = sys.stdout
     for path in _iter_paths(args.paths):
-        result: dict[str, Any] = {"path": path, "valid": True}
+        clause: str | None = None
+        message = ""
         try:
-            parse(_read_file(path))
+            parse_container(_read_file(path))
         except FormatError as exc:
-            result.update(valid=False, clause=exc.clause, message=exc.message)
+            clause, message = exc.clause, exc.message
         except UsageError as exc:
-            result.update(valid=False, clause=None, message=str(exc))
-        if not result["valid"]:
-            invalid += 1
+            message = str(exc)
+        valid = not message
+        invalid += not valid
         if args.json:
+            result: dict[str, Any] = {"path": path, "valid": valid}
+            if not valid:
+                result.update(clause=clause, message=message)
             out.write(json.dumps(result, ensure_ascii=False) + "\n")
-        elif not result["valid"]:
-            clause = f"[{result['clause']}] " if result["clause"] else ""
-            out.write(f"{result['path']}: INVALID {clause}{result['message']}\n")
+        elif not valid:
+            label = f"[{clause}] " if clause else ""
+            out.write(f"{path}: INVALID {label}{message}\n")
         elif not args.quiet:
-            out.write(f"{result['path']}: ok\n")
+            out.write(f"{path}: ok\n")
     return EXIT_INVALID if invalid else EXIT_OK
 
 

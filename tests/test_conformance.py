@@ -1,0 +1,150 @@
+"""The conformance suite is frozen, covers every MUST clause, and the runner works."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import generate
+import pytest
+from definitions import CASES, UNTESTABLE, Case
+
+import refcodec
+from refcodec import FormatError
+from refcodec.sweep import sweep
+
+ROOT = Path(__file__).resolve().parent.parent
+SUITE = ROOT / "conformance"
+SPEC = ROOT / "spec" / "gpc.md"
+REFERENCE = f"{sys.executable} -m refcodec decode {{in}} --request-only -o {{out}}"
+
+
+def verdict(data: bytes) -> str:
+    try:
+        refcodec.parse(data)
+    except FormatError as exc:
+        return exc.clause
+    return "valid"
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_reference_reaches_the_expected_verdict(case: Case) -> None:
+    assert verdict(case.data) == (case.clause or "valid")
+    if case.clause is None:
+        assert refcodec.build(refcodec.parse(case.data)) == case.data  # roundtrip: true
+
+
+def test_committed_suite_is_exactly_what_the_definitions_generate() -> None:
+    expected = generate.suite_files()
+    committed = {str(p.relative_to(SUITE)): p.read_bytes()
+                 for p in sorted(SUITE.glob("cases/**/*")) if p.is_file()}
+    committed |= {rel: (SUITE / rel).read_bytes()
+                  for rel in ("manifest.json", "profiles/full.txt", "profiles/core.txt")}
+    assert sorted(committed) == sorted(expected), "run: python conformance/generate.py"
+    changed = [rel for rel, data in expected.items() if committed[rel] != data]
+    assert not changed, f"the reference now writes different bytes: {changed}"
+
+
+def test_reference_encoder_cases_are_marked() -> None:
+    assert sum(c.reference_encoder for c in CASES) >= 10
+    assert all(c.clause is None for c in CASES if c.reference_encoder)
+
+
+def test_suite_size_and_balance() -> None:
+    rejects = [c for c in CASES if c.clause is not None]
+    assert len(CASES) >= 40
+    assert len(rejects) >= len(CASES) / 2
+    assert all(c.id.startswith("x-") == (c.clause is not None) for c in CASES)
+
+
+def must_clauses() -> set[str]:
+    """Clause IDs of the spec whose own text contains MUST."""
+    text = SPEC.read_text("utf-8")
+    found = set()
+    for match in re.finditer(r"\*\*\[([A-Z]+-\d+)\]\*\*", text):
+        end = text.find("**[", match.end())
+        body = text[match.end(): end if end != -1 else len(text)]
+        body = re.split(r"\n#+ |\n\n", body, maxsplit=1)[0]
+        if "MUST" in body and not match[1].startswith("CONV-"):  # CONV-1 defines the words
+            found.add(match[1])
+    return found
+
+
+def test_every_must_clause_has_a_case() -> None:
+    clauses = must_clauses()
+    assert {"SIG-1", "INT-1", "TXT-3", "LIM-3", "CHK-3"} <= clauses  # the scan works
+    covered = set().union(*(set(c.covers) | {c.clause} for c in CASES)) - {None}
+    missing = clauses - covered - set(UNTESTABLE)
+    assert not missing, f"MUST clauses without a conformance case: {sorted(missing)}"
+    assert set(UNTESTABLE) <= clauses
+    assert not set(UNTESTABLE) & {c.clause for c in CASES}
+
+
+def test_every_rejected_clause_is_a_spec_clause() -> None:
+    text = SPEC.read_text("utf-8")
+    for case in CASES:
+        if case.clause:
+            assert f"**[{case.clause}]**" in text, case.id
+
+
+def test_runner_passes_the_reference_through_the_command_line(tmp_path: Path) -> None:
+    results = tmp_path / "results.json"
+    run = subprocess.run(
+        [sys.executable, "-m", "refcodec", "conformance", "run", "--suite", str(SUITE),
+         "--decoder", REFERENCE, "--strict-clauses", "--json"],
+        capture_output=True, text=True, check=False, timeout=600)
+    results.write_text(run.stdout)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr
+    data = json.loads(run.stdout)
+    assert data["failed"] == 0
+    assert data["passed"] == len(CASES)
+
+
+def test_runner_catches_a_decoder_that_accepts_everything(tmp_path: Path) -> None:
+    fake = tmp_path / "fake.py"
+    fake.write_text("import sys\nopen(sys.argv[2], 'w').write('{}')\n")
+    run = subprocess.run(
+        [sys.executable, "-m", "refcodec", "conformance", "run", "--suite", str(SUITE),
+         "--decoder", f"{sys.executable} {fake} {{in}} {{out}}", "--profile", "core"],
+        capture_output=True, text=True, check=False, timeout=600)
+    assert run.returncode == 1
+    lines = run.stdout.splitlines()
+    failed = [line for line in lines if line.startswith("FAIL")]
+    assert len(failed) == len(Path(SUITE / "profiles" / "core.txt").read_text().split())
+    assert any("generation request differs" in line for line in failed)
+    assert any("accepted a file that must be rejected by [INT-1]" in line for line in failed)
+    assert lines[-1].startswith("0 passed,")
+
+
+def test_runner_selects_cases_and_reports_clause_mismatch(tmp_path: Path) -> None:
+    fake = tmp_path / "wrong_clause.py"
+    fake.write_text("import sys\nprint('[TXT-9] nope', file=sys.stderr)\nsys.exit(3)\n")
+    base = [sys.executable, "-m", "refcodec", "conformance", "run", "--suite", str(SUITE),
+            "--decoder", f"{sys.executable} {fake} {{in}} {{out}}", "--cases", "x-int-1-*"]
+    lax = subprocess.run(base, capture_output=True, text=True, check=False, timeout=120)
+    assert lax.returncode == 0, lax.stdout
+    assert "reported [TXT-9], expected [INT-1]" in lax.stdout
+    strict = subprocess.run([*base, "--strict-clauses"], capture_output=True, text=True,
+                            check=False, timeout=120)
+    assert strict.returncode == 1
+
+
+@pytest.mark.parametrize("args", [["--decoder", "cat {in}"], ["--decoder", REFERENCE,
+                                                              "--cases", "no-such-case"],
+                                  ["--decoder", REFERENCE, "--profile", "nope"]])
+def test_runner_usage_errors(args: list[str]) -> None:
+    run = subprocess.run([sys.executable, "-m", "refcodec", "conformance", "run", "--suite",
+                          str(SUITE), *args], capture_output=True, text=True, check=False,
+                         timeout=120)
+    assert run.returncode == 2
+    assert run.stderr.startswith("gpc: error: ")
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.clause is None], ids=lambda c: c.id)
+def test_every_bit_flip_and_truncation_of_valid_cases_is_rejected(case: Case) -> None:
+    counts = sweep(case.data, refcodec.parse)
+    assert counts.tried == 9 * len(case.data)
+    assert counts.accepted == 0

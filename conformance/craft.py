@@ -10,6 +10,7 @@ import zlib
 from refcodec.varint import encode_varint
 
 SIG = b"\x89GPC"
+PAD_TAG = 0x90  # an unregistered ancillary chunk type
 V10 = b"\x10\x10"
 
 

@@ -17,6 +17,7 @@ from . import registry
 from .atomic import write_atomic
 from .container import build, parse, payload_bytes
 from .encode import encode, image_size
+from .errors import FormatError
 from .request import derive_request
 
 __all__ = ["Sample", "load_samples", "run_demo"]
@@ -60,7 +61,9 @@ def run_demo(output: Path) -> int:
             data = build(encode(text, size=size))
             write_atomic(path, data)
             gpc = parse(path.read_bytes())  # validate what is on disk
-            assert build(gpc) == data
+            if build(gpc) != data:
+                msg = f"{path}: the file does not rebuild to the same bytes"
+                raise FormatError("FILE-1", msg)
             request = derive_request(gpc).to_json()
             request_path = path.with_suffix(".request.json")
             write_atomic(request_path, request)

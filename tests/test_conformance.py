@@ -11,23 +11,15 @@ from pathlib import Path
 import generate
 import pytest
 from definitions import CASES, UNTESTABLE, Case
+from support import verdict
 
 import refcodec
-from refcodec import FormatError
 from refcodec.sweep import sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 SUITE = ROOT / "conformance"
 SPEC = ROOT / "spec" / "gpc.md"
 REFERENCE = f"{sys.executable} -m refcodec decode {{in}} --request-only -o {{out}}"
-
-
-def verdict(data: bytes) -> str:
-    try:
-        refcodec.parse(data)
-    except FormatError as exc:
-        return exc.clause
-    return "valid"
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)

@@ -12,15 +12,11 @@ import samples
 from craft import seal
 from hypothesis import given
 from hypothesis import strategies as st
+from support import ALLOWED_TEXT, verdict
 
 import refcodec
-from refcodec import FormatError, GpcFile, MetaChunk, TextChunk, UnknownChunk
+from refcodec import GpcFile, MetaChunk, TextChunk, UnknownChunk
 
-ALLOWED_TEXT = st.text(
-    st.characters(blacklist_categories=["Cs"],
-                  blacklist_characters=[chr(c) for c in (*range(9), *range(11, 32), 127)]),
-    min_size=1, max_size=400,
-)
 META_KEY = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789._-", min_size=1, max_size=32)
 SIZES = st.one_of(
     st.sampled_from([(1024, 1024), (768, 512), (512, 768), (2048, 2048)]),
@@ -42,14 +38,6 @@ def gpc_files(draw: st.DrawFn) -> GpcFile:
     width, height = draw(SIZES)
     minor = draw(st.integers(0, 15))
     return GpcFile(width, height, tuple(chunks), version=0x10 | minor, read_version=0x10)
-
-
-def verdict(data: bytes) -> str:
-    try:
-        refcodec.parse(data)
-    except FormatError as exc:
-        return exc.clause
-    return "valid"
 
 
 def independent_verdict(data: bytes) -> str:

@@ -8,7 +8,7 @@ import pytest
 import samples
 from hypothesis import given
 from hypothesis import strategies as st
-from test_property import ALLOWED_TEXT
+from support import ALLOWED_TEXT
 
 from refcodec import FormatError
 from refcodec.textcodecs import BROTLI, DEFLATE, STORED, decode_text, encode_text, payload_size

@@ -1,0 +1,24 @@
+"""Shared test helpers: the reference verdict of a file and a strategy for valid texts."""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+import refcodec
+from refcodec import FormatError
+
+#: Texts the format allows (TXT-5, TXT-6, LIM-3): no surrogates, no forbidden controls.
+ALLOWED_TEXT = st.text(
+    st.characters(blacklist_categories=["Cs"],
+                  blacklist_characters=[chr(c) for c in (*range(9), *range(11, 32), 127)]),
+    min_size=1, max_size=400,
+)
+
+
+def verdict(data: bytes) -> str:
+    """``"valid"`` or the clause of the first failing check (spec §18)."""
+    try:
+        refcodec.parse(data)
+    except FormatError as exc:
+        return exc.clause
+    return "valid"

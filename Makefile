@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help setup demo test check bench conformance clean
+.PHONY: help setup demo test check bench kaitai clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -30,5 +30,9 @@ check: $(STAMP)  ## lint and type-check
 bench: $(STAMP)  ## benchmarks, printed as ratios against baselines measured in the same run
 	$(BIN)/python benchmarks/run.py
 
+kaitai:  ## regenerate conformance/kaitai/generated/gpc.py from spec/gpc.ksy (needs Node.js 18+)
+	cd conformance/kaitai && npm ci --no-audit --no-fund && node compile.mjs
+
 clean:  ## remove the virtual environment and outputs
-	rm -rf $(VENV) demo-out .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) demo-out .pytest_cache .mypy_cache .ruff_cache .hypothesis \
+		conformance/kaitai/node_modules

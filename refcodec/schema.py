@@ -194,7 +194,7 @@ ChunkFrame = Struct(
 
 def _meta_rules(entries: list[tuple[bytes, bytes]]) -> None:
     """META-2: keys are 1-32 bytes of [a-z0-9._-] in strictly ascending order;
-    values are at most 1024 bytes of valid UTF-8."""
+    values are at most 1024 bytes of valid UTF-8 without TXT-6's control characters."""
     previous = b""
     for key, value in entries:
         if not 1 <= len(key) <= MAX_META_KEY_BYTES or not all(
@@ -210,10 +210,13 @@ def _meta_rules(entries: list[tuple[bytes, bytes]]) -> None:
             msg = f"metadata value of {key.decode()!r} longer than {MAX_META_VALUE_BYTES} bytes"
             raise FormatError("META-2", msg)
         try:
-            value.decode("utf-8")
+            text = value.decode("utf-8")
         except UnicodeDecodeError as exc:
             msg = f"metadata value of {key.decode()!r} is not valid UTF-8"
             raise FormatError("META-2", msg) from exc
+        if textcodecs.forbidden_control(text) is not None:
+            msg = f"metadata value of {key.decode()!r} holds a control character (TXT-6 rule)"
+            raise FormatError("META-2", msg)
 
 
 #: Payload schemas of the known chunk types and the clause their layout is in.

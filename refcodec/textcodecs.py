@@ -19,7 +19,7 @@ from .errors import FormatError
 from .limits import MAX_TEXT_BYTES
 from .varint import encode_varint
 
-__all__ = ["check_text", "decode_text", "encode_text", "payload_size"]
+__all__ = ["check_text", "decode_text", "encode_text", "forbidden_control", "payload_size"]
 
 STORED, DEFLATE, BROTLI = 0, 1, 2
 
@@ -28,10 +28,17 @@ _FORBIDDEN = frozenset(range(0x20)) - {0x09, 0x0A} | {0x7F}
 _FORBIDDEN_TABLE = dict.fromkeys(_FORBIDDEN)
 
 
+def forbidden_control(text: str) -> str | None:
+    """The first character of ``text`` that TXT-6 forbids, or None."""
+    if len(text.translate(_FORBIDDEN_TABLE)) == len(text):
+        return None
+    return next(ch for ch in text if ord(ch) in _FORBIDDEN)
+
+
 def check_text(text: str) -> None:
     """TXT-6: the text holds no forbidden control character."""
-    if len(text.translate(_FORBIDDEN_TABLE)) != len(text):
-        bad = next(ch for ch in text if ord(ch) in _FORBIDDEN)
+    bad = forbidden_control(text)
+    if bad is not None:
         msg = f"text contains the forbidden control character U+{ord(bad):04X}"
         raise FormatError("TXT-6", msg)
 

@@ -100,9 +100,11 @@ def read_meta(p: bytes) -> None:
         if len(value) > 1024:
             raise Reject("META-2")
         try:
-            value.decode("utf-8")
+            text = value.decode("utf-8")
         except UnicodeDecodeError:
             raise Reject("META-2") from None
+        if any(ord(c) in FORBIDDEN for c in text):
+            raise Reject("META-2")
 
 
 def read(data: bytes) -> dict[str, object]:

@@ -7,12 +7,13 @@ from hypothesis import strategies as st
 import refcodec
 from refcodec import FormatError
 
-#: Texts the format allows (TXT-5, TXT-6, LIM-3): no surrogates, no forbidden controls.
-ALLOWED_TEXT = st.text(
-    st.characters(blacklist_categories=["Cs"],
-                  blacklist_characters=[chr(c) for c in (*range(9), *range(11, 32), 127)]),
-    min_size=1, max_size=400,
+#: Characters the format allows in text and meta values (TXT-5, TXT-6).
+ALLOWED_CHARS = st.characters(
+    blacklist_categories=["Cs"],
+    blacklist_characters=[chr(c) for c in (*range(9), *range(11, 32), 127)],
 )
+#: Texts the format allows (also LIM-3).
+ALLOWED_TEXT = st.text(ALLOWED_CHARS, min_size=1, max_size=400)
 
 
 def verdict(data: bytes) -> str:

@@ -12,7 +12,7 @@ import samples
 from craft import seal
 from hypothesis import given
 from hypothesis import strategies as st
-from support import ALLOWED_TEXT, verdict
+from support import ALLOWED_CHARS, ALLOWED_TEXT, verdict
 
 import refcodec
 from refcodec import GpcFile, MetaChunk, TextChunk, UnknownChunk
@@ -30,7 +30,7 @@ def gpc_files(draw: st.DrawFn) -> GpcFile:
     chunks: list[TextChunk | MetaChunk | UnknownChunk] = [
         TextChunk.encode(text, draw(st.sampled_from([0, 1])))
     ]
-    meta = draw(st.dictionaries(META_KEY, st.text(max_size=40), max_size=3))
+    meta = draw(st.dictionaries(META_KEY, st.text(ALLOWED_CHARS, max_size=40), max_size=3))
     if meta:
         chunks.append(MetaChunk(tuple(sorted(meta.items()))))
     tags = sorted(draw(st.lists(st.integers(0x82, 0xBF), max_size=3)))

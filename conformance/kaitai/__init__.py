@@ -1,0 +1,1 @@
+"""Kaitai Struct conformance reader for GPC (see README.md)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
+from pathlib import Path
 
 import brotli
 from craft import SIG, V10, chunk, file, minimal, seal, text_payload
@@ -33,12 +34,12 @@ class Case:
     reference_encoder: bool = False
 
 
-# Clauses with a MUST that no bitstream can exercise in this version, and why.
+# Clauses with a MUST that no bitstream can exercise, and why.
 UNTESTABLE = {
-    "IMG-3": "no image codec is registered in 1.0, so no valid file has an image chunk",
-    "REQ-3": "needs a file with an image chunk (no image codec in 1.0)",
     "SEC-1": "a renderer's behaviour; v-prompt-injection-text only shows the text stays data",
+    "LRS-13": "how a renderer transports the image; request.json pins its pixels (LRS-12)",
 }
+PAYLOADS = Path(__file__).resolve().parent / "payloads"
 
 DETAILED = (
     "Image: colour photograph, red barn in a summer field; landscape.\n"
@@ -75,6 +76,72 @@ def encoded(text: str, size: tuple[int, int], template: int = 1,
 
 def built(width: int, height: int, *chunks: object, version: int = 0x10) -> bytes:
     return refcodec.build(GpcFile(width, height, chunks, version=version))  # type: ignore[arg-type]
+
+
+def payload(name: str) -> bytes:
+    """An image-chunk payload made once by make_payloads.py (codec, check, data)."""
+    return (PAYLOADS / f"{name}.bin").read_bytes()
+
+
+def with_image(name: str, size_header: bytes, *, flip_check: bool = False,
+               cut: int = 0, text: bytes = b"Image: two macaw parrots.") -> bytes:
+    image = bytearray(payload(name))
+    if flip_check:
+        image[1] ^= 0x01  # the low bit of check
+    if cut:
+        del image[-cut:]
+    return file(chunk(0x01, text_payload(text)), chunk(0x02, bytes(image)),
+                header=SIG + b"\x11\x11" + size_header)
+
+
+LOWRES = ("IMG-1", "IMG-2", "IMG-3", "LRS-1", "LRS-2", "LRS-3", "LRS-12", "REQ-3", "VER-4")
+
+
+def image_cases() -> list[Case]:
+    def x(name: str, description: str, data: bytes, clause: str) -> Case:
+        return Case(f"x-{clause.lower()}-{name}", description, data, clause, ("CONF-1", "ORD-1"))
+
+    return [
+        Case("v-lowres-avif-1024", "AVIF reference image, 128x128, with a description",
+             with_image("avif-1024x1024", b"\x01"), None,
+             (*CORE, *LOWRES, "LRS-7", "LRS-8", "LRS-9", "LRS-10"), ("avif", "multimodal")),
+        Case("v-lowres-avif-1000x700", "AVIF reference image of odd size 125x88",
+             with_image("avif-1000x700", b"\x00\xe8\x07\xbc\x05"), None,
+             (*CORE, *LOWRES, "LRS-7", "LRS-8", "LRS-9", "LRS-10"), ("avif", "explicit-size")),
+        Case("v-lowres-webp-1024", "WebP reference image, 128x128",
+             with_image("webp-1024x1024", b"\x01"), None,
+             (*CORE, *LOWRES, "LRS-5", "LRS-6", "LRS-11"), ("webp", "multimodal")),
+        Case("v-lowres-webp-99x77", "WebP reference image of odd size 13x10 (chroma edges)",
+             with_image("webp-99x77", b"\x00\x63\x4d"), None,
+             (*CORE, *LOWRES, "LRS-5", "LRS-6", "LRS-11"), ("webp", "explicit-size")),
+        Case("v-lowres-png-256", "lossless PNG reference image, 32x32",
+             with_image("png-256x256", b"\x08"), None, (*CORE, *LOWRES, "LRS-4"),
+             ("png", "multimodal")),
+        x("avif-check-mismatch", "AVIF image whose check is off by one bit",
+          with_image("avif-1024x1024", b"\x01", flip_check=True), "IMG-3"),
+        x("webp-check-mismatch", "WebP image whose check is off by one bit",
+          with_image("webp-1024x1024", b"\x01", flip_check=True), "IMG-3"),
+        x("png-check-mismatch", "PNG image whose check is off by one bit",
+          with_image("png-256x256", b"\x08", flip_check=True), "IMG-3"),
+        x("image-check-cut", "image payload ends inside its check field",
+          file(TEXT, chunk(0x02, b"\x01\x00\x00")), "IMG-1"),
+        x("two-image-chunks", "image chunk twice",
+          file(TEXT, chunk(0x02, payload("png-256x256")), chunk(0x02, payload("png-256x256")),
+               header=SIG + b"\x11\x11\x08"), "CHK-6"),
+        x("png-truncated", "PNG image data cut short", with_image("png-256x256", b"\x08", cut=9),
+          "LRS-4"),
+        x("png-wrong-size", "PNG data of a 32x32 image in a 1024x1024 file",
+          with_image("png-256x256", b"\x01"), "LRS-4"),
+        x("avif-truncated", "AVIF frame cut short", with_image("avif-1024x1024", b"\x01", cut=40),
+          "LRS-10"),
+        x("avif-wrong-size", "AVIF sequence header of 128x128 in a 1000x700 file",
+          with_image("avif-1024x1024", b"\x00\xe8\x07\xbc\x05"), "LRS-9"),
+        x("webp-truncated", "WebP partitions cut short",
+          with_image("webp-1024x1024", b"\x01", cut=200), "LRS-11"),
+        x("webp-wrong-size", "WebP data of a 128x128 frame in a 99x77 file: it decodes, to "
+          "other pixels, and the check catches it", with_image("webp-1024x1024", b"\x00\x63\x4d"),
+          "IMG-3"),
+    ]
 
 
 def valid_cases() -> list[Case]:
@@ -164,8 +231,8 @@ def reject_cases() -> list[Case]:
           file(TEXT, header=SIG + b"\x10\x11\x01"), "VER-2"),
         x("read-other-major", "read_version of another major version",
           file(TEXT, header=SIG + b"\x12\x02\x01"), "VER-2"),
-        x("needs-newer-reader", "read_version 1.1: a 1.0 reader must refuse",
-          file(TEXT, header=SIG + b"\x12\x11\x01"), "VER-3"),
+        x("needs-newer-reader", "read_version 1.2: a 1.1 reader must refuse",
+          file(TEXT, header=SIG + b"\x12\x12\x01"), "VER-3"),
         x("bad-crc", "last CRC byte changed", minimal()[:-1] + bytes([minimal()[-1] ^ 1]),
           "INT-1"),
         x("trailing-byte", "one byte appended after the CRC", minimal() + b"\x00", "INT-1"),
@@ -243,8 +310,8 @@ def reject_cases() -> list[Case]:
         x("carriage-return", "CR LF line break", minimal(b"line\r\nnext"), "TXT-6"),
         x("nul-character", "U+0000 in the text", minimal(b"a\x00b"), "TXT-6"),
         x("escape-character", "an ANSI escape sequence", minimal(b"\x1b[31mred"), "TXT-6"),
-        x("image-codec-unregistered", "image chunk with codec 1 (none registered in 1.0)",
-          file(TEXT, chunk(0x02, b"\x01\0\0\0\0data")), "IMG-2"),
+        x("image-codec-unregistered", "image chunk with codec 63 (not registered)",
+          file(TEXT, chunk(0x02, b"\x3f\0\0\0\0data")), "IMG-2"),
         x("image-payload-empty", "empty image chunk payload", file(TEXT, chunk(0x02, b"")),
           "IMG-1"),
         x("meta-trailing", "a byte after the last meta entry",
@@ -270,4 +337,4 @@ def reject_cases() -> list[Case]:
     ]
 
 
-CASES: list[Case] = sorted(valid_cases() + reject_cases(), key=lambda c: c.id)
+CASES: list[Case] = sorted(valid_cases() + reject_cases() + image_cases(), key=lambda c: c.id)

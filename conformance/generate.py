@@ -2,8 +2,9 @@
 
 For each case: cases/<id>/input.gpc, case.json (verdict, clauses, expected fields,
 SHA-256 of every file) and, for valid cases, request.json (the canonical generation
-request, spec §12). Also manifest.json and profiles/. Output is deterministic;
-tests/test_conformance.py checks that regenerating changes nothing.
+request, spec §12) and, with an image chunk, lowres.ppm (the decoded reference image).
+Also manifest.json and profiles/. Output is deterministic; tests/test_conformance.py
+checks that regenerating changes nothing.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from definitions import CASES, UNTESTABLE, Case  # noqa: E402
 import refcodec  # noqa: E402
 from refcodec import registry  # noqa: E402
 from refcodec.container import payload_bytes  # noqa: E402
+from refcodec.request import lowres_pixels  # noqa: E402
 
 SPEC_VERSION = f"{registry.SPEC_VERSION[0]}.{registry.SPEC_VERSION[1]}"
 LARGE = 100_000  # cases above this size stay out of the "core" profile
@@ -40,7 +42,7 @@ def expected_fields(data: bytes) -> dict[str, Any]:
     gpc = refcodec.parse(data)
     codec = registry.text_codec(gpc.text_chunk.codec)
     assert codec is not None
-    return {
+    fields: dict[str, Any] = {
         "width": gpc.width,
         "height": gpc.height,
         "version": f"{gpc.version >> 4}.{gpc.version & 15}",
@@ -51,6 +53,17 @@ def expected_fields(data: bytes) -> dict[str, Any]:
         "text_sha256": sha256(gpc.text.encode("utf-8")),
         "chunks": [{"tag": c.tag, "payload_size": len(payload_bytes(c))} for c in gpc.chunks],
     }
+    decoded = lowres_pixels(gpc)
+    if decoded is not None:
+        rgb, width, height = decoded
+        fields["lowres"] = {"width": width, "height": height,
+                            "pixels_sha256": sha256(rgb), "file": "lowres.ppm"}
+    return fields
+
+
+def ppm(rgb: bytes, width: int, height: int) -> bytes:
+    """The decoded reference image as binary PPM: exact bytes, viewable with common tools."""
+    return f"P6\n{width} {height}\n255\n".encode("ascii") + rgb
 
 
 def case_files(case: Case) -> dict[str, bytes]:
@@ -69,6 +82,9 @@ def case_files(case: Case) -> dict[str, bytes]:
     if case.clause is None:
         request = refcodec.derive_request(refcodec.parse(case.data)).to_json()
         files["request.json"] = request
+        decoded = lowres_pixels(refcodec.parse(case.data))
+        if decoded is not None:
+            files["lowres.ppm"] = ppm(*decoded)
         record["roundtrip"] = True
         record["expected"] = expected_fields(case.data)
     record["files"] = {name: {"sha256": sha256(data), "size": len(data)}

@@ -67,7 +67,7 @@ def _read_text(args: argparse.Namespace) -> str:
 # ------------------------------------------------------------------ encode
 def cmd_encode(args: argparse.Namespace) -> int:
     from .container import write
-    from .encode import encode, image_size
+    from .encode import encode, image_size, lowres_chunk
 
     text = _read_text(args)
     size = image_size(args.image)
@@ -76,11 +76,19 @@ def cmd_encode(args: argparse.Namespace) -> int:
         row = registry.by_name(registry.TEXT_CODECS, args.text_codec)
         assert row is not None  # argparse choices come from the registry
         codecs = (row.id,)
+    image = None
+    if args.lowres != "none":
+        from .lowres import best_codec
+
+        codec = best_codec() if args.lowres == "auto" else args.lowres
+        image = lowres_chunk(args.image, codec, size=size, psnr=args.lowres_psnr,
+                             max_bytes=args.lowres_bytes)
     gpc = encode(text, size=size, template=args.template, meta=dict(args.meta or []),
-                 text_codecs=codecs)
+                 text_codecs=codecs, image=image)
     written = write(args.output, gpc)
     bpp = written * 8 / (size[0] * size[1])
-    print(f"{args.output}: {written} bytes, {size[0]}x{size[1]}, {bpp:.6f} bpp")
+    lowres = f", low-res {len(image.data)} bytes" if image else ""
+    print(f"{args.output}: {written} bytes, {size[0]}x{size[1]}, {bpp:.6f} bpp{lowres}")
     return EXIT_OK
 
 
@@ -200,15 +208,35 @@ def cmd_decode(args: argparse.Namespace) -> int:
     from .request import derive_request
 
     gpc = parse(_read_file(args.file))
-    if not args.request_only:
-        msg = "only --request-only is available: no image renderer is installed yet"
-        raise UsageError(msg)
-    request = derive_request(gpc).to_json()
+    if args.request_only:
+        request = derive_request(gpc).to_json()
+        if args.output == "-":
+            sys.stdout.buffer.write(request + b"\n")
+        else:
+            write_atomic(args.output, request)
+        return EXIT_OK
     if args.output == "-":
-        sys.stdout.buffer.write(request + b"\n")
-    else:
-        write_atomic(args.output, request)
+        raise UsageError("images are not written to stdout: give -o FILE.png")
+    from .lowres import preview, reference_png
+    from .request import lowres_pixels
+
+    decoded = lowres_pixels(gpc)
+    if decoded is None:
+        msg = f"{args.file} has no reference image (a text-only file): use --request-only"
+        raise UsageError(msg)
+    if args.lowres_only:
+        write_atomic(args.output, reference_png(*decoded))
+    else:  # --renderer preview: the offline, model-free view of a multimodal file
+        write_atomic(args.output, _png(preview(*decoded, gpc.width, gpc.height)))
     return EXIT_OK
+
+
+def _png(image: Any) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
 
 
 # ------------------------------------------------------------- conformance
@@ -279,8 +307,15 @@ def build_parser() -> argparse.ArgumentParser:
     enc.add_argument("--text-codec", default="auto",
                      choices=["auto", *(c.name for c in registry.TEXT_CODECS)],
                      help="text codec (default: auto, the smallest)")
-    enc.add_argument("--lowres", default="none", choices=["none"],
-                     help="low-resolution image codec (default: none)")
+    enc.add_argument("--lowres", default="auto",
+                     choices=["auto", "none", *(c.name for c in registry.IMAGE_CODECS)],
+                     help="reference image codec; auto (default) is the best one available "
+                          "(avif, else webp, else png); none makes a text-only file")
+    budget = enc.add_mutually_exclusive_group()
+    budget.add_argument("--lowres-psnr", type=float, metavar="DB",
+                        help="target PSNR of the decoded reference image (default 25)")
+    budget.add_argument("--lowres-bytes", type=int, metavar="N",
+                        help="largest reference image payload, in bytes")
     enc.add_argument("--meta", type=_meta_pair, action="append", metavar="KEY=VALUE",
                      help="add a metadata entry (repeatable)")
     enc.set_defaults(func=cmd_encode)
@@ -296,11 +331,16 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("-q", "--quiet", action="store_true", help="print only invalid files")
     val.set_defaults(func=cmd_validate)
 
-    dec = sub.add_parser("decode", help="derive the generation request of a .gpc file")
+    dec = sub.add_parser("decode", help="derive the generation request or images of a file")
     dec.add_argument("file")
     dec.add_argument("-o", "--output", required=True, help="output path, or - for stdout")
-    dec.add_argument("--request-only", action="store_true",
-                     help="write the normative generation request (canonical JSON)")
+    mode = dec.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--request-only", action="store_true",
+                      help="write the normative generation request (canonical JSON)")
+    mode.add_argument("--lowres-only", action="store_true",
+                      help="write the decoded reference image at its own size (PNG)")
+    mode.add_argument("--renderer", choices=["preview"],
+                      help="preview: the reference image upscaled to the file's size (PNG)")
     dec.set_defaults(func=cmd_decode)
 
     conf = sub.add_parser("conformance", help="check an implementation against the suite")

@@ -32,9 +32,6 @@ __all__ = [
     "write",
 ]
 
-CURRENT_VERSION = (registry.SPEC_VERSION[0] << 4) | registry.SPEC_VERSION[1]
-
-
 @dataclass(frozen=True)
 class TextChunk:
     """The description (§8): its template, codec, coded bytes and decoded text."""
@@ -66,11 +63,16 @@ class TextChunk:
 
 @dataclass(frozen=True)
 class ImageChunk:
-    """The low-resolution reference image (§9): codec, symbol check and payload."""
+    """The low-resolution reference image (§9): codec, symbol check and payload.
+
+    ``pixels`` holds the decoded RGB8 image (spec/lowres.md LRS-1) once known: a parsed
+    chunk always has it; a chunk made by hand gets it when the file is built.
+    """
 
     codec: int
     check: int
     data: bytes
+    pixels: bytes = field(default=b"", compare=False, repr=False)
 
     tag = schema.TAG_IMAGE
 
@@ -95,15 +97,41 @@ class UnknownChunk:
 Chunk = TextChunk | ImageChunk | MetaChunk | UnknownChunk
 
 
+def required_versions(chunks: tuple[Chunk, ...]) -> tuple[int, int]:
+    """VER-4: the (version, read_version) bytes a writer sets for these chunks.
+
+    ``version`` is the newest "since" of every registry row the file uses; ``read_version``
+    the newest among what a reader must understand (critical chunks and their codecs,
+    templates, presets). Unknown ancillary chunks add nothing.
+    """
+    used: list[tuple[tuple[int, int], bool]] = [(registry.FIRST_VERSION, True)]
+    for chunk in chunks:
+        row = registry.chunk_type(chunk.tag)
+        if row is None:
+            continue
+        used.append((row.since, row.critical))
+        if isinstance(chunk, TextChunk):
+            rows = (registry.template(chunk.template), registry.text_codec(chunk.codec))
+            used.extend((row.since, True) for row in rows if row is not None)
+        elif isinstance(chunk, ImageChunk):
+            codec = registry.image_codec(chunk.codec)
+            if codec is not None:
+                used.append((codec.since, True))
+    version = max(since for since, _ in used)
+    read_version = max(since for since, critical in used if critical)
+    return registry.version_byte(version), registry.version_byte(read_version)
+
+
 @dataclass(frozen=True)
 class GpcFile:
-    """A parsed, valid GPC file."""
+    """A GPC file. ``version`` and ``read_version`` of 0 (the default) mean: the lowest
+    values VER-4 allows for the chunks; a parsed file keeps the bytes it had."""
 
     width: int
     height: int
     chunks: tuple[Chunk, ...]
-    version: int = CURRENT_VERSION
-    read_version: int = CURRENT_VERSION
+    version: int = 0
+    read_version: int = 0
     _text: TextChunk = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -112,6 +140,10 @@ class GpcFile:
             msg = f"a file holds exactly one text chunk, not {len(texts)}"
             raise FormatError("CHK-7", msg)
         object.__setattr__(self, "_text", texts[0])
+        if not self.version or not self.read_version:
+            version, read_version = required_versions(self.chunks)
+            object.__setattr__(self, "version", self.version or version)
+            object.__setattr__(self, "read_version", self.read_version or read_version)
 
     @property
     def text_chunk(self) -> TextChunk:
@@ -139,7 +171,7 @@ def _chunk_from(tag: int, value: Any) -> Chunk:
     if tag == schema.TAG_TEXT:
         return TextChunk(value.template, value.codec, value.data, value.text)
     if tag == schema.TAG_IMAGE:
-        return ImageChunk(value.codec, value.check, value.data)
+        return ImageChunk(value.codec, value.check, value.data, value.pixels)
     if tag == schema.TAG_META:
         return MetaChunk(tuple((bytes(e.key).decode(), bytes(e.value).decode())
                                for e in value.entries))
@@ -167,12 +199,7 @@ def payload_bytes(chunk: Chunk) -> bytes:
 def parse(data: bytes) -> GpcFile:
     """Parse and fully validate a GPC file; raise FormatError naming the clause."""
     prefix, size, chunks = schema.parse_container(bytes(data))
-    if size.size_preset:
-        preset = registry.size_preset(size.size_preset)
-        assert preset is not None  # HDR-1, checked by the schema
-        width, height = preset.width, preset.height
-    else:
-        width, height = size.width, size.height
+    width, height = schema.image_dimensions(size)
     return GpcFile(width, height, tuple(_chunk_from(tag, value) for tag, value in chunks),
                    prefix.version, prefix.read_version)
 

@@ -1,12 +1,15 @@
 """``gpc demo``: the main job on the bundled samples, offline (no API key, no network).
 
-Encodes each bundled photograph with its bundled raster-scan descriptions (a
-detailed and a concise one), validates every file by reading it back, writes
-the normative generation requests, and prints a table of sizes and bpp.
+Encodes each bundled photograph with its bundled raster-scan descriptions: a
+detailed and a concise text-only file, and a multimodal file (concise text plus
+a low-resolution reference image, spec §9). Validates every file by reading it
+back, writes the normative generation requests and, for multimodal files, the
+model-free preview render, and prints a table of sizes and bpp.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import zlib
 from dataclasses import dataclass
@@ -16,9 +19,9 @@ from pathlib import Path
 from . import registry
 from .atomic import write_atomic
 from .container import build, parse, payload_bytes
-from .encode import encode, image_size
+from .encode import encode, image_size, lowres_chunk
 from .errors import FormatError
-from .request import derive_request
+from .request import derive_request, lowres_pixels
 
 __all__ = ["Sample", "load_samples", "run_demo"]
 
@@ -48,17 +51,28 @@ def _table(rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
+def _jobs(sample: Sample) -> list[tuple[str, str, bool]]:
+    """(file stem, description, with reference image) for one sample."""
+    jobs = [(f"{sample.name}-{kind}", text, False) for kind, text in sample.descriptions.items()]
+    jobs.append((f"{sample.name}-concise-lowres", sample.descriptions["concise"], True))
+    return jobs
+
+
 def run_demo(output: Path) -> int:
     """Run the demo into ``output``; return the exit status."""
+    from .lowres import best_codec, preview
+
     output.mkdir(parents=True, exist_ok=True)
-    rows = [["file", "kind", "size", "chars", "codec", "bytes", "bpp", "overhead",
+    codec_name = best_codec()
+    rows = [["file", "size", "chars", "text codec", "low-res", "bytes", "bpp", "overhead",
              "text/zlib-9"]]
-    requests = []
+    requests, previews = [], []
     for sample in load_samples():
         size = image_size(sample.image)
-        for kind, text in sample.descriptions.items():
-            path = output / f"{sample.name}-{kind}.gpc"
-            data = build(encode(text, size=size))
+        for stem, text, multimodal in _jobs(sample):
+            path = output / f"{stem}.gpc"
+            image = lowres_chunk(sample.image, codec_name, size=size) if multimodal else None
+            data = build(encode(text, size=size, image=image))
             write_atomic(path, data)
             gpc = parse(path.read_bytes())  # validate what is on disk
             if build(gpc) != data:
@@ -68,18 +82,31 @@ def run_demo(output: Path) -> int:
             request_path = path.with_suffix(".request.json")
             write_atomic(request_path, request)
             requests.append((request_path, request))
+            decoded = lowres_pixels(gpc)
+            if decoded is not None:
+                render = preview(*decoded, gpc.width, gpc.height)
+                preview_path = path.with_suffix(".preview.png")
+                buffer = io.BytesIO()
+                render.save(buffer, "PNG")
+                write_atomic(preview_path, buffer.getvalue())
+                previews.append(preview_path)
             text_payload = len(payload_bytes(gpc.text_chunk))
             overhead = len(data) - sum(len(payload_bytes(c)) for c in gpc.chunks)
             codec = registry.text_codec(gpc.text_chunk.codec)
             assert codec is not None
-            rows.append([path.name, kind, f"{size[0]}x{size[1]}", str(len(text)), codec.name,
+            lowres = f"{codec_name} {len(gpc.image_chunk.data)} B" if gpc.image_chunk else "-"
+            rows.append([path.name, f"{size[0]}x{size[1]}", str(len(text)), codec.name, lowres,
                          str(len(data)), f"{len(data) * 8 / (size[0] * size[1]):.5f}",
                          str(overhead),
                          f"{text_payload / len(zlib.compress(text.encode(), 9)):.2f}x"])
     print(f"GPC demo: {len(rows) - 1} files written to {output}/ and validated\n")
     print(_table(rows))
+    print("\nPreview renders (the reference image upscaled, no model involved):")
+    for path in previews:
+        print(f"  {path}")
     print("\nGeneration requests (spec §12), as a decoder derives them:")
     for path, request in requests:
         print(f"\n{path}:\n{request.decode('utf-8')}")
-    print("\nNo image was generated: rendering needs an image-generation backend.")
+    print("\nNo image was generated: rendering needs an image-generation backend "
+          "(an API key or a compatible server).")
     return 0

@@ -16,6 +16,7 @@ from typing import Literal, TypeVar
 
 __all__ = [
     "CHUNK_TYPES",
+    "FIRST_VERSION",
     "IMAGE_CODECS",
     "MODELS",
     "SIZE_PRESETS",
@@ -34,11 +35,14 @@ __all__ = [
     "size_preset_for",
     "template",
     "template_text",
+    "version_byte",
     "text_codec",
 ]
 
 #: Version of spec/gpc.md implemented here, as (major, minor).
-SPEC_VERSION: tuple[int, int] = (1, 0)
+SPEC_VERSION: tuple[int, int] = (1, 1)
+#: The first version of the format: every file is at least this (§5.1).
+FIRST_VERSION: tuple[int, int] = (1, 0)
 
 Status = Literal["standard", "test-only", "reserved"]
 _Row = TypeVar("_Row")
@@ -165,7 +169,14 @@ SIZE_PRESETS: tuple[SizePreset, ...] = (
 )
 
 #: Low-resolution image codecs; IDs 1-63 public, 64-127 experimental/private.
-IMAGE_CODECS: tuple[ImageCodec, ...] = ()
+IMAGE_CODECS: tuple[ImageCodec, ...] = (
+    ImageCodec(1, "png",  (1, 1), "standard",
+               "lossless: raw DEFLATE of 8-bit RGB PNG scanlines (lowres.md §L.4)"),
+    ImageCodec(2, "webp", (1, 1), "standard",
+               "lossy VP8 key frame, 4:2:0 (lowres.md §L.6)"),
+    ImageCodec(3, "avif", (1, 1), "standard",
+               "lossy AV1 still frame, 8-bit 4:4:4 full range (lowres.md §L.5)"),
+)
 
 #: Neural models; IDs 1-63 public, 64-127 test-only or private.
 MODELS: tuple[Model, ...] = ()
@@ -240,6 +251,11 @@ def template_text(ident: int, role: str) -> str:
     text = data.decode("utf-8")
     _template_cache[(ident, role)] = text
     return text
+
+
+def version_byte(version: tuple[int, int]) -> int:
+    """A (major, minor) version as the header byte of §5.1."""
+    return (version[0] << 4) | version[1]
 
 
 def _version(v: tuple[int, int]) -> str:

@@ -16,7 +16,14 @@ from . import registry
 from .container import GpcFile
 from .errors import FormatError
 
-__all__ = ["REQUEST_VERSION", "GenerationRequest", "derive_request", "generator_size", "prompt_for"]
+__all__ = [
+    "REQUEST_VERSION",
+    "GenerationRequest",
+    "derive_request",
+    "generator_size",
+    "lowres_pixels",
+    "prompt_for",
+]
 
 REQUEST_VERSION = 1
 
@@ -81,17 +88,27 @@ def prompt_for(template_id: int, text: str, with_reference: bool) -> str:
     return registry.template_text(template_id, role) + text
 
 
-def derive_request(
-    gpc: GpcFile, reference_image: dict[str, Any] | None = None
-) -> GenerationRequest:
-    """Derive the generation request of a parsed file (§12).
+def lowres_pixels(gpc: GpcFile) -> tuple[bytes, int, int] | None:
+    """The decoded reference image (spec/lowres.md LRS-1) as (RGB8 bytes, width, height),
+    or None for a text-only file. Raises FormatError when it cannot be decoded (REQ-3)."""
+    chunk = gpc.image_chunk
+    if chunk is None:
+        return None
+    from .lowres import decode_lowres, lowres_size
 
-    ``reference_image`` is the description of the decoded low-resolution image
-    (REQ-3); files without an image chunk have none.
-    """
-    if gpc.image_chunk is not None and reference_image is None:
-        msg = "the file has an image chunk; its decoded reference image is required (REQ-3)"
-        raise FormatError("REQ-3", msg)
+    if chunk.pixels:
+        return (chunk.pixels, *lowres_size(gpc.width, gpc.height))
+    return decode_lowres(chunk.codec, chunk.check, chunk.data, gpc.width, gpc.height)
+
+
+def derive_request(gpc: GpcFile) -> GenerationRequest:
+    """Derive the generation request of a file (§12), decoding its reference image if any."""
+    reference_image = None
+    decoded = lowres_pixels(gpc)
+    if decoded is not None:
+        from .lowres import reference_image as reference_object
+
+        reference_image = reference_object(*decoded)
     row = registry.template(gpc.template)
     assert row is not None  # TPL-1, checked by the schema
     gen_w, gen_h = generator_size(gpc.width, gpc.height)

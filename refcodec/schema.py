@@ -63,6 +63,7 @@ __all__ = [
     "TextPayload",
     "build_container",
     "build_payload",
+    "image_dimensions",
     "parse_container",
 ]
 
@@ -227,7 +228,14 @@ PAYLOADS: dict[int, tuple[Struct, str]] = {
 }
 
 
-def _parse_payload(tag: int, payload: bytes) -> Any:
+def _decode_image(value: Any, dimensions: tuple[int, int]) -> None:
+    """IMG-3 and spec/lowres.md: decode the reference image and check its CRC."""
+    from .lowres import decode_lowres  # Pillow is needed only for files with an image
+
+    value.pixels = decode_lowres(value.codec, value.check, value.data, *dimensions)[0]
+
+
+def _parse_payload(tag: int, payload: bytes, dimensions: tuple[int, int]) -> Any:
     schema, clause = PAYLOADS[tag]
     try:
         value = schema.parse(payload)
@@ -239,13 +247,15 @@ def _parse_payload(tag: int, payload: bytes) -> Any:
         raise FormatError(clause, msg) from None
     if tag == TAG_TEXT:  # TXT-3..TXT-6 belong to this chunk's checks (ORD-1)
         value.text = textcodecs.decode_text(value.codec, value.text_length, value.data)
+    elif tag == TAG_IMAGE:
+        _decode_image(value, dimensions)
     elif tag == TAG_META:
         _meta_rules([(bytes(e.key), bytes(e.value)) for e in value.entries])
     return value
 
 
 # ---------------------------------------------------------------- §6 chunks
-def _parse_chunks(body: bytes, offset: int) -> list[tuple[int, Any]]:
+def _parse_chunks(body: bytes, offset: int, dimensions: tuple[int, int]) -> list[tuple[int, Any]]:
     """Walk the chunk sequence from ``offset`` to the end of ``body`` (§6)."""
     chunks: list[tuple[int, Any]] = []
     counts: dict[int, int] = {}
@@ -284,7 +294,7 @@ def _parse_chunks(body: bytes, offset: int) -> list[tuple[int, Any]]:
             if counts[tag] > known.max_count:
                 msg = f"{known.name} chunk appears more than {known.max_count} time(s)"
                 raise FormatError("CHK-6", msg)
-            value = _parse_payload(tag, body[start : start + length])
+            value = _parse_payload(tag, body[start : start + length], dimensions)
         chunks.append((tag, value))
         offset = start + length
     if counts.get(TAG_TEXT, 0) != 1:
@@ -322,7 +332,16 @@ def parse_container(data: bytes) -> tuple[Container, Container, list[tuple[int, 
         raise
     except ConstructError:
         raise FormatError("FILE-2", "the header runs past the end of the data") from None
-    return prefix, size, _parse_chunks(body, stream.tell())
+    return prefix, size, _parse_chunks(body, stream.tell(), image_dimensions(size))
+
+
+def image_dimensions(size: Container) -> tuple[int, int]:
+    """Width and height from the parsed size fields (§5.3)."""
+    if size.size_preset:
+        preset = registry.size_preset(size.size_preset)
+        assert preset is not None  # HDR-1 was checked
+        return preset.width, preset.height
+    return size.width, size.height
 
 
 def build_payload(tag: int, value: Any) -> bytes:

@@ -1,4 +1,5 @@
-"""A second reader written from spec/gpc.md alone, without construct or refcodec.
+"""A second reader written from spec/gpc.md alone, without construct or refcodec (except
+the low-resolution codecs of spec/lowres.md, which it leaves to refcodec.lowres).
 
 It follows the check order of §18 and returns the clause of the first failure,
 so the property tests can compare verdicts and clauses with the reference.
@@ -76,6 +77,22 @@ def read_text(p: bytes) -> str:
     return text
 
 
+def read_image(p: bytes, width: int, height: int) -> None:
+    """§9 in field order; the codecs' payloads (annex L) go to the reference decoder."""
+    codec, pos = varint(p, 0, "IMG-1")
+    if codec not in (1, 2, 3):
+        raise Reject("IMG-2")
+    if len(p) < pos + 4:
+        raise Reject("IMG-1")
+    from refcodec.errors import FormatError
+    from refcodec.lowres import decode_lowres
+
+    try:
+        decode_lowres(codec, struct.unpack("<I", p[pos:pos + 4])[0], p[pos + 4:], width, height)
+    except FormatError as exc:
+        raise Reject(exc.clause) from None
+
+
 def read_meta(p: bytes) -> None:
     """META-1 (the whole layout) first, then META-2 on each entry (spec §18)."""
     count, pos = varint(p, 0, "META-1")
@@ -118,7 +135,7 @@ def read(data: bytes) -> dict[str, object]:
         raise Reject("VER-1")
     if read_version >> 4 != 1 or read_version > version:
         raise Reject("VER-2")
-    if read_version & 15 > 0:
+    if read_version & 15 > 1:  # this reader implements version 1.1
         raise Reject("VER-3")
     if not 16 <= len(data) <= 1 << 20:
         raise Reject("LIM-1")
@@ -160,8 +177,7 @@ def read(data: bytes) -> dict[str, object]:
         elif tag == 0x01:
             text = read_text(payload)
         elif tag == 0x02:
-            varint(payload, 0, "IMG-1")
-            raise Reject("IMG-2")  # version 1.0 registers no image codec
+            read_image(payload, width, height)
         else:
             read_meta(payload)
         pos = start + length

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -30,7 +31,7 @@ def test_encode_info_validate_decode(tmp_path: Path, photo: Path) -> None:
     text = tmp_path / "d.txt"
     text.write_text(samples.DETAILED + "\n", encoding="utf-8")
     out = tmp_path / "a.gpc"
-    run = gpc("encode", photo, "-o", out, "--text-file", text)
+    run = gpc("encode", photo, "-o", out, "--text-file", text, "--lowres", "none")
     assert run.returncode == 0, run.stderr
     assert f"{out}: {out.stat().st_size} bytes, 768x512" in run.stdout
 
@@ -59,7 +60,8 @@ def test_encode_info_validate_decode(tmp_path: Path, photo: Path) -> None:
 def test_encode_text_template_codec_and_meta(tmp_path: Path, photo: Path) -> None:
     out = tmp_path / "b.gpc"
     run = gpc("encode", photo, "-o", out, "--text", "a red square", "--template", "verbatim",
-              "--text-codec", "brotli", "--meta", "encoder=test", "--meta", "created=2026")
+              "--text-codec", "brotli", "--meta", "encoder=test", "--meta", "created=2026",
+              "--lowres", "none")
     assert run.returncode == 0, run.stderr
     gpc_file = refcodec.read(out)
     assert gpc_file.template == 0
@@ -138,7 +140,51 @@ def test_decode_request_to_stdout(tmp_path: Path) -> None:
     assert json.loads(run.stdout)["prompt"] == samples.CONCISE
 
 
+SAMPLE = Path(refcodec.__file__).parent / "data" / "samples" / "kodim23.png"
+
+
+@pytest.mark.parametrize("codec", ["avif", "webp", "png"])
+def test_multimodal_encode_and_lowres_outputs(tmp_path: Path, codec: str) -> None:
+    out = tmp_path / "m.gpc"
+    run = gpc("encode", SAMPLE, "-o", out, "--text", "Image: two macaws.", "--lowres", codec,
+              "--lowres-psnr", "24")
+    assert run.returncode == 0, run.stderr
+    gpc_file = refcodec.read(out)
+    assert gpc_file.image_chunk is not None
+    assert (gpc_file.version, gpc_file.read_version) == (0x11, 0x11)  # VER-4
+    low, full = tmp_path / "low.png", tmp_path / "full.png"
+    assert gpc("decode", out, "--lowres-only", "-o", low).returncode == 0
+    assert gpc("decode", out, "--renderer", "preview", "-o", full).returncode == 0
+    with Image.open(low) as image:
+        assert image.size == (96, 64)
+        pixels = image.convert("RGB").tobytes()
+    with Image.open(full) as image:
+        assert image.size == (768, 512)
+    request = json.loads(gpc("decode", out, "--request-only", "-o", "-").stdout)
+    assert request["operation"] == "edit"
+    assert request["reference_image"]["pixels_sha256"] == hashlib.sha256(pixels).hexdigest()
+
+
+def test_lowres_byte_budget_and_default_codec(tmp_path: Path) -> None:
+    out = tmp_path / "m.gpc"
+    run = gpc("encode", SAMPLE, "-o", out, "--text", "x", "--lowres-bytes", "300")
+    assert run.returncode == 0, run.stderr
+    chunk = refcodec.read(out).image_chunk
+    assert chunk is not None
+    assert len(chunk.data) <= 300
+    assert chunk.codec == 3  # avif, the best codec this Pillow has
+
+
+def test_lowres_modes_need_an_image_chunk(tmp_path: Path) -> None:
+    path = tmp_path / "t.gpc"
+    path.write_bytes(samples.text_only())
+    run = gpc("decode", path, "--lowres-only", "-o", tmp_path / "low.png")
+    assert run.returncode == 2
+    assert "no reference image" in run.stderr
+    assert not (tmp_path / "low.png").exists()
+
+
 def test_version_flag() -> None:
     run = gpc("--version")
     assert run.returncode == 0
-    assert "GPC spec 1.0" in run.stdout
+    assert "GPC spec 1.1" in run.stdout

@@ -50,7 +50,7 @@ def test_building_an_invalid_header_names_the_clause() -> None:
 def test_payload_schemas_raise_only_format_errors(payload: bytes) -> None:
     for tag in schema.PAYLOADS:
         try:
-            schema._parse_payload(tag, payload)
+            schema._parse_payload(tag, payload, (64, 64))
         except FormatError as exc:
             assert exc.clause  # noqa: PT017 - every rejection names a clause
 

@@ -28,7 +28,7 @@ _generated_module: Any = _generated
 Gpc: Final[Any] = _generated_module.Gpc
 
 SIGNATURE: Final = b"\x89GPC"
-READER_MINOR: Final = 0  # this reader implements version 1.0 (VER-3)
+READER_MINOR: Final = 1  # this reader implements version 1.1 (VER-3)
 MIN_FILE_SIZE: Final = 16  # LIM-1
 MAX_FILE_SIZE: Final = 1_048_576  # LIM-1
 MAX_DIMENSION: Final = 16_384  # LIM-2
@@ -37,7 +37,7 @@ MAX_CHUNKS: Final = 16  # LIM-4
 MAX_COUNT: Final[dict[int, int]] = {int(tag): 1 for tag in Gpc.ChunkTypes}  # §17.1
 TEMPLATE_IDS: Final = frozenset(int(t) for t in Gpc.Templates)  # §17.3
 TEXT_CODEC_IDS: Final = frozenset(int(c) for c in Gpc.TextCodecs)  # §17.2
-IMAGE_CODEC_IDS: Final[frozenset[int]] = frozenset()  # §17.5: none in 1.0
+IMAGE_CODEC_IDS: Final = frozenset({1, 2, 3})  # §17.5: png, webp, avif (since 1.1)
 FORBIDDEN_CONTROLS: Final = frozenset([*range(0x09), *range(0x0B, 0x20), 0x7F])  # TXT-6
 META_KEY_BYTES: Final = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789._-")  # META-2
 MAX_META_KEY: Final = 32
@@ -220,20 +220,31 @@ def _check_text_payload(payload: bytes) -> tuple[int, str]:
     return template, text
 
 
-def _check_image_payload(payload: bytes) -> None:
-    """§9: codec (IMG-1 layout, IMG-2 registry) in field order."""
+def _check_image_payload(payload: bytes, width: int, height: int) -> None:
+    """§9: codec (IMG-1 layout, IMG-2 registry) in field order, then the codec's payload.
+
+    The codecs themselves (spec/lowres.md, annex L) are outside this container reader: their
+    payload and check (LRS-*, IMG-3) are judged by the reference decoder of the annex.
+    """
     io = KaitaiStream(BytesIO(payload))
     codec = _varint(io, "IMG-1", "image codec")
     # Reading: field order (§18, last paragraph) puts IMG-2 on the codec before the layout
-    # of `check`; version 1.0 registers no image codec, so IMG-2 always fails here.
+    # of `check`.
     if codec not in IMAGE_CODEC_IDS:
         msg = f"image codec {codec} is not registered"
         raise _reject("IMG-2", msg)
     try:
-        Gpc.ImagePayload(KaitaiStream(BytesIO(payload)))
+        parsed = Gpc.ImagePayload(KaitaiStream(BytesIO(payload)))
     except EOFError as error:
         msg = "image payload ends inside its check field"
         raise _reject("IMG-1", msg) from error
+    from refcodec.errors import FormatError
+    from refcodec.lowres import decode_lowres
+
+    try:
+        decode_lowres(codec, parsed.check, parsed.data, width, height)
+    except FormatError as error:
+        raise _reject(error.clause, error.message) from error
 
 
 def _check_meta_payload(payload: bytes) -> None:
@@ -275,7 +286,7 @@ def _check_meta_payload(payload: bytes) -> None:
             raise _reject("META-2", msg)
 
 
-def _check_chunks(io: Any) -> tuple[int, str]:
+def _check_chunks(io: Any, width: int, height: int) -> tuple[int, str]:
     """§18 steps 6-7. Returns the text chunk's template and text."""
     counts: Counter[int] = Counter()
     previous_tag = -1
@@ -314,7 +325,7 @@ def _check_chunks(io: Any) -> tuple[int, str]:
         if tag == Gpc.ChunkTypes.text:
             found = _check_text_payload(payload)
         elif tag == Gpc.ChunkTypes.image:
-            _check_image_payload(payload)
+            _check_image_payload(payload, width, height)
         elif tag == Gpc.ChunkTypes.meta:
             _check_meta_payload(payload)
     if found is None:
@@ -324,14 +335,14 @@ def _check_chunks(io: Any) -> tuple[int, str]:
 
 
 def read(data: bytes) -> dict[str, Any]:
-    """Validate ``data`` as a GPC 1.0 file; return its size, text, template and chunk tags.
+    """Validate ``data`` as a GPC 1.1 file; return its size, text, template and chunk tags.
 
     Raises KaitaiReject naming the first failing clause in the order of §18.
     """
     _check_prefix(data)
     body = KaitaiStream(BytesIO(data[6:-4]))
     width, height = _check_size(body)
-    template, text = _check_chunks(body)
+    template, text = _check_chunks(body, width, height)
     # Every check passed: the whole-file description must now parse, and agree.
     whole = Gpc.from_bytes(data)
     size = whole.body.image_size

@@ -1,0 +1,44 @@
+"""Make the image-chunk payloads the conformance cases use: `python conformance/make_payloads.py`.
+
+Lossy encoders (libaom, libwebp) may write other bytes in other versions, so their output
+is committed in payloads/ once and the case definitions read it from there; decoding is
+what the cases pin. Source: refcodec/data/samples/kodim23.png (Kodak, unrestricted usage).
+"""
+
+from __future__ import annotations
+
+import struct
+from importlib import resources
+from pathlib import Path
+
+from PIL import Image
+
+from refcodec.lowres import encode_lowres
+
+HERE = Path(__file__).resolve().parent / "payloads"
+
+#: name: (codec, header width, header height, PSNR target)
+PAYLOADS = {
+    "avif-1024x1024": ("avif", 1024, 1024, 25.0),
+    "webp-1024x1024": ("webp", 1024, 1024, 25.0),
+    "png-256x256": ("png", 256, 256, None),
+    "avif-1000x700": ("avif", 1000, 700, 28.0),
+    "webp-99x77": ("webp", 99, 77, 30.0),
+}
+
+
+def main() -> None:
+    source = resources.files("refcodec").joinpath("data/samples/kodim23.png")
+    with Image.open(str(source)) as image:
+        photo = image.convert("RGB")
+    HERE.mkdir(exist_ok=True)
+    for name, (codec, width, height, psnr) in PAYLOADS.items():
+        squashed = photo.resize((width, height), Image.Resampling.LANCZOS)
+        codec_id, check, data = encode_lowres(squashed, codec, psnr=psnr)
+        # payload file: codec varint (one byte here), check u32le, data
+        (HERE / f"{name}.bin").write_bytes(bytes([codec_id]) + struct.pack("<I", check) + data)
+        print(f"{name}: {len(data)} bytes of {codec} data")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,115 @@
+"""The AV1 pieces the ``avif`` low-resolution codec needs (spec/lowres.md §5).
+
+Only what is required to rebuild an AVIF file around a stored sequence header and frame:
+reading the few leading fields of a reduced still-picture sequence header (AV1 §5.5) and
+writing and splitting low-overhead OBUs (AV1 §5.3).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import FormatError
+
+__all__ = ["OBU_FRAME", "OBU_SEQUENCE_HEADER", "SequenceInfo", "leb128", "obu", "read_obus",
+           "sequence_info"]
+
+OBU_SEQUENCE_HEADER = 1
+OBU_TEMPORAL_DELIMITER = 2
+OBU_FRAME = 6
+
+
+@dataclass(frozen=True)
+class SequenceInfo:
+    """Fields of a sequence header that the AVIF wrapper repeats (av1C, ispe)."""
+
+    profile: int
+    level: int
+    width: int
+    height: int
+    high_bitdepth: bool
+    full_range: bool
+
+
+class _Bits:
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.pos = 0
+
+    def read(self, count: int) -> int:
+        value = 0
+        for _ in range(count):
+            byte = self.pos >> 3
+            if byte >= len(self.data):
+                msg = "AV1 sequence header ends early"
+                raise FormatError("LRS-9", msg)
+            value = (value << 1) | ((self.data[byte] >> (7 - (self.pos & 7))) & 1)
+            self.pos += 1
+        return value
+
+
+def sequence_info(payload: bytes) -> SequenceInfo:
+    """Parse a reduced still-picture sequence header up to ``color_range`` (LRS-9).
+
+    ``full_range`` is only meaningful for profile 1 (the only profile LRS-9 accepts).
+    """
+    bits = _Bits(payload)
+    profile = bits.read(3)
+    still_picture, reduced = bits.read(1), bits.read(1)
+    if not (still_picture and reduced):
+        msg = "AV1 sequence header is not a reduced still-picture header"
+        raise FormatError("LRS-9", msg)
+    level = bits.read(5)
+    width_bits, height_bits = bits.read(4) + 1, bits.read(4) + 1
+    width, height = bits.read(width_bits) + 1, bits.read(height_bits) + 1
+    bits.read(6)  # superblock size, filter intra, intra edge, superres, cdef, restoration
+    high_bitdepth = bool(bits.read(1))
+    full_range = True
+    if profile == 1:  # no mono_chrome bit; 4:4:4 (AV1 §5.5.2 color_config)
+        primaries = transfer = matrix = 2
+        if bits.read(1):  # color_description_present_flag
+            primaries, transfer, matrix = bits.read(8), bits.read(8), bits.read(8)
+        if (primaries, transfer, matrix) != (1, 13, 0):
+            full_range = bool(bits.read(1))
+    return SequenceInfo(profile, level, width, height, high_bitdepth, full_range)
+
+
+def leb128(value: int) -> bytes:
+    """AV1 leb128() in its shortest form."""
+    out = bytearray()
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        if value:
+            out.append(byte | 0x80)
+        else:
+            out.append(byte)
+            return bytes(out)
+
+
+def obu(kind: int, payload: bytes) -> bytes:
+    """An OBU with ``obu_has_size_field`` = 1 and no extension header."""
+    return bytes([(kind << 3) | 0x02]) + leb128(len(payload)) + payload
+
+
+def read_obus(data: bytes) -> list[tuple[int, bytes]]:
+    """Split a low-overhead OBU sequence into (type, payload); encoder side only."""
+    obus: list[tuple[int, bytes]] = []
+    pos = 0
+    while pos < len(data):
+        header = data[pos]
+        if not header & 0x02 or header & 0x04:
+            msg = "OBU without a size field or with an extension header"
+            raise ValueError(msg)
+        pos += 1
+        size, shift = 0, 0
+        while True:
+            byte = data[pos]
+            pos += 1
+            size |= (byte & 0x7F) << shift
+            shift += 7
+            if not byte & 0x80:
+                break
+        obus.append(((header >> 3) & 0x0F, data[pos : pos + size]))
+        pos += size
+    return obus

@@ -74,8 +74,17 @@ def encoded(text: str, size: tuple[int, int], template: int = 1,
                                           text_codecs=codecs))
 
 
-def built(width: int, height: int, *chunks: object, version: int = 0x10) -> bytes:
+def built(width: int, height: int, *chunks: object, version: int = 0) -> bytes:
     return refcodec.build(GpcFile(width, height, chunks, version=version))  # type: ignore[arg-type]
+
+
+def ppm1(text: str) -> bytes:
+    """The gpc-ppm1 model stream of ``text`` (spec/text-codec.md)."""
+    from refcodec import textmodel
+
+    data = textmodel.encode(text.encode("utf-8"))
+    assert len(data) < len(text.encode("utf-8"))  # a model stream, not raw mode
+    return data
 
 
 def payload(name: str) -> bytes:
@@ -150,7 +159,7 @@ def valid_cases() -> list[Case]:
         Case("v-minimal-16-bytes", "smallest valid file: template 0, one stored byte",
              minimal(b"a"), None, CORE, ("stored", "verbatim", "preset")),
         Case("v-raster-stored-768x512", "spec Appendix A: template 1, stored, preset 5",
-             encoded("Image: a red ball; square.", (768, 512)), None,
+             encoded("Image: a red ball; square.", (768, 512), codec=0), None,
              (*CORE, *writer, "TPL-3"), ("stored", "raster-scan-v1", "preset"), True),
         Case("v-raster-auto-1024", "detailed description, smallest codec, 1024x1024",
              encoded(DETAILED, (1024, 1024)), None, (*CORE, *writer, "TXT-3", "TXT-4"),
@@ -161,6 +170,22 @@ def valid_cases() -> list[Case]:
         Case("v-raster-brotli-1024", "detailed description, Brotli",
              encoded(DETAILED, (1024, 1024), codec=2), None, (*CORE, "TXT-3", "TXT-4"),
              ("brotli", "raster-scan-v1"), True),
+        Case("v-raster-ppm1-1024", "detailed description, gpc-ppm1 model stream",
+             encoded(DETAILED, (1024, 1024), codec=3), None,
+             (*CORE, "TXT-3", "TXT-4", "TXC-2", "TXC-4", "TXC-5", "TXC-6", "TXC-7", "TXC-9",
+              "TXC-10", "TXC-11", "TXC-12", "TXC-13", "TXC-15"),
+             ("gpc-ppm1", "raster-scan-v1"), True),
+        Case("v-ppm1-raw-mode", "gpc-ppm1 data as long as the text: the text itself (TXC-3)",
+             file(chunk(0x01, text_payload("東京 🌃".encode(), codec=3)),
+                  header=SIG + b"\x11\x11\x01"), None, (*CORE, "TXC-3"), ("gpc-ppm1",)),
+        Case("v-ppm1-lookahead-bytes", "four bytes after a gpc-ppm1 stream are read by the "
+             "range decoder (TXC-5, TXC-7) and leave the text unchanged: valid",
+             file(chunk(0x01, text_payload(ppm1(DETAILED) + b"\x01" * 4, codec=3,
+                                           length=len(DETAILED))),
+                  header=SIG + b"\x11\x11\x01"), None, (*CORE, "TXC-7"), ("gpc-ppm1",)),
+        Case("v-ppm1-concise-portrait", "concise description, gpc-ppm1, 1024x1536",
+             encoded(CONCISE, (1024, 1536), codec=3), None, (*CORE, "TXT-3", "TXC-9"),
+             ("gpc-ppm1", "portrait"), True),
         Case("v-raster-stored-concise-portrait", "concise description, 1024x1536 (REQ-4 portrait)",
              encoded(CONCISE, (1024, 1536), codec=0), None, (*CORE, "REQ-4"),
              ("stored", "portrait"), True),
@@ -200,7 +225,7 @@ def valid_cases() -> list[Case]:
                    UnknownChunk(0x90, b""), UnknownChunk(0xBF, b"x")), None,
              (*CORE, "CHK-4", "CHK-6"), ("unknown-ancillary",), True),
         Case("v-newer-minor-version", "written as 1.3, readable by 1.0 readers",
-             built(1024, 1024, TextChunk.encode(CONCISE, 1), version=0x13), None,
+             built(1024, 1024, TextChunk.encode(CONCISE, 1, (0, 1, 2)), version=0x13), None,
              (*CORE, "VER-3"), ("versioning",), True),
         Case("v-tag-0x80-ancillary", "tag 0x80 (type 0, never assigned) is unknown ancillary",
              file(TEXT, chunk(0x80, b"skip me")), None, (*CORE, "CHK-3", "CHK-4"),
@@ -297,6 +322,20 @@ def reject_cases() -> list[Case]:
         x("brotli-truncated", "Brotli stream cut short",
           file(chunk(0x01, text_payload(brotli.compress(b"hello " * 50)[:-2], codec=2,
                                         length=300))), "TXT-3"),
+        x("ppm1-data-longer-than-text", "gpc-ppm1 data longer than the declared text (TXC-4)",
+          file(chunk(0x01, text_payload(b"abcde", codec=3, length=3)),
+               header=SIG + b"\x11\x11\x01"), "TXT-3"),
+        x("ppm1-unread-bytes", "five bytes after a gpc-ppm1 stream: one is never read (TXC-7)",
+          file(chunk(0x01, text_payload(ppm1(DETAILED) + b"\x01" * 5, codec=3,
+                                        length=len(DETAILED))), header=SIG + b"\x11\x11\x01"),
+          "TXT-3"),
+        x("ppm1-final-zero", "a gpc-ppm1 stream ending in a zero byte (TXC-7)",
+          file(chunk(0x01, text_payload(ppm1(DETAILED) + b"\x00", codec=3,
+                                        length=len(DETAILED))), header=SIG + b"\x11\x11\x01"),
+          "TXT-3"),
+        x("ppm1-raw-invalid-utf8", "gpc-ppm1 raw-mode data that is not UTF-8",
+          file(chunk(0x01, text_payload(b"\xff\xfe\xfd", codec=3)),
+               header=SIG + b"\x11\x11\x01"), "TXT-5"),
         x("deflate-longer", "DEFLATE text one byte longer than declared",
           file(chunk(0x01, text_payload(deflate(b"hello!"), codec=1, length=5))), "TXT-4"),
         x("deflate-shorter", "DEFLATE text one byte shorter than declared",

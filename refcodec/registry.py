@@ -136,6 +136,9 @@ TEXT_CODECS: tuple[TextCodec, ...] = (
     TextCodec(0, "stored",  (1, 0), "UTF-8 bytes as they are"),
     TextCodec(1, "deflate", (1, 0), "raw DEFLATE stream (RFC 1951), no zlib or gzip wrapper"),
     TextCodec(2, "brotli",  (1, 0), "Brotli stream (RFC 7932)"),
+    TextCodec(3, "gpc-ppm1", (1, 1),
+              "order-4 PPM with the pinned prior ppm1.bin and a range coder "
+              "(text-codec.md); the text itself when not shorter"),
 )
 
 TEMPLATES: tuple[Template, ...] = (

@@ -1,4 +1,4 @@
-"""Text-chunk codecs (spec/gpc.md §8.2-§8.4).
+"""Text-chunk codecs (spec/gpc.md §8.2-§8.4; gpc-ppm1: spec/text-codec.md).
 
 Decoders never trust the data: the declared length is bounded (LIM-3) before
 anything is decompressed, decompression stops one byte past the declared
@@ -14,14 +14,14 @@ from collections.abc import Callable
 
 import brotli
 
-from . import registry
+from . import registry, textmodel
 from .errors import FormatError
 from .limits import MAX_TEXT_BYTES
 from .varint import encode_varint
 
 __all__ = ["check_text", "decode_text", "encode_text", "forbidden_control", "payload_size"]
 
-STORED, DEFLATE, BROTLI = 0, 1, 2
+STORED, DEFLATE, BROTLI, GPC_PPM1 = 0, 1, 2, 3
 
 # TXT-6: C0 controls other than TAB and LF, and DEL, are forbidden.
 _FORBIDDEN = frozenset(range(0x20)) - {0x09, 0x0A} | {0x7F}
@@ -85,11 +85,16 @@ def _brotli(raw: bytes) -> bytes:
     return smallest
 
 
-_DECODERS: dict[int, Callable[[bytes, int], bytes]] = {DEFLATE: _inflate, BROTLI: _unbrotli}
+_DECODERS: dict[int, Callable[[bytes, int], bytes]] = {
+    DEFLATE: _inflate,
+    BROTLI: _unbrotli,
+    GPC_PPM1: textmodel.decode,
+}
 _ENCODERS: dict[int, Callable[[bytes], bytes]] = {
     STORED: lambda raw: raw,
     DEFLATE: _deflate,
     BROTLI: _brotli,
+    GPC_PPM1: textmodel.encode,
 }
 assert set(_ENCODERS) == {c.id for c in registry.TEXT_CODECS}, "registry and codecs disagree"
 

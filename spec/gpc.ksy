@@ -194,12 +194,12 @@ types:
         if: codec.value != 0
         doc: |
           Decoded length in UTF-8 bytes; absent for codec 0. LIM-3: 1 to 16,384,
-          checked before decompressing; output bounded by text_length + 1 bytes.
+          checked before decompressing; output bounded (§8.3).
       - id: data
         size-eos: true
         doc: |
-          The coded text: UTF-8 (codec 0, 1 to 16,384 bytes), raw DEFLATE (1) or
-          Brotli (2). TXT-3 (one complete stream ending exactly here), TXT-4
+          The coded text: UTF-8 (codec 0, 1 to 16,384 bytes), raw DEFLATE (1),
+          Brotli (2) or gpc-ppm1 (3, spec/text-codec.md). TXT-3 (one complete stream ending exactly here), TXT-4
           (exact length), TXT-5 (strict UTF-8), TXT-6 (no C0 controls except TAB
           and LF, no DEL) are checked outside.
     instances:
@@ -271,6 +271,7 @@ enums:
     0: stored
     1: deflate
     2: brotli
+    3: gpc_ppm1
   templates:
     0: verbatim
     1: raster_scan_v1

@@ -1,5 +1,6 @@
 """A second reader written from spec/gpc.md alone, without construct or refcodec (except
-the low-resolution codecs of spec/lowres.md, which it leaves to refcodec.lowres).
+the codecs of the annexes: gpc-ppm1 and the low-resolution image codecs, which it leaves
+to refcodec.textmodel and refcodec.lowres).
 
 It follows the check order of §18 and returns the clause of the first failure,
 so the property tests can compare verdicts and clauses with the reference.
@@ -38,12 +39,22 @@ def varint(data: bytes, pos: int, cut_clause: str = "VINT-1") -> tuple[int, int]
     raise Reject("VINT-3")
 
 
+def ppm1_decode(data: bytes, length: int) -> bytes:
+    from refcodec import textmodel
+    from refcodec.errors import FormatError
+
+    try:
+        return textmodel.decode(data, length)
+    except FormatError as exc:
+        raise Reject(exc.clause) from None
+
+
 def read_text(p: bytes) -> str:
     template, pos = varint(p, 0, "TXT-1")
     if template not in (0, 1):
         raise Reject("TPL-1")
     codec, pos = varint(p, pos, "TXT-1")
-    if codec not in (0, 1, 2):
+    if codec not in (0, 1, 2, 3):
         raise Reject("TXT-2")
     if codec == 0:
         raw = p[pos:]
@@ -54,7 +65,9 @@ def read_text(p: bytes) -> str:
         if not 1 <= length <= 16384:
             raise Reject("LIM-3")
         try:
-            if codec == 1:
+            if codec == 3:  # gpc-ppm1 (spec/text-codec.md): left to refcodec.textmodel
+                raw = ppm1_decode(p[pos:], length)
+            elif codec == 1:
                 d = zlib.decompressobj(-15)
                 raw = d.decompress(p[pos:], length + 1)
                 if d.unused_data or (len(raw) <= length and not d.eof):

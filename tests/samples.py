@@ -36,8 +36,9 @@ def with_meta_and_unknown() -> bytes:
 
 
 def newer_minor_version() -> bytes:
-    """Written as version 1.3 but readable by 1.0 readers (VER-3)."""
-    gpc = GpcFile(1024, 1024, (TextChunk.encode(CONCISE, 1),), version=0x13, read_version=0x10)
+    """Written as version 1.3 but readable by 1.0 readers (VER-3): only 1.0 text codecs."""
+    text = TextChunk.encode(CONCISE, 1, codecs=(0, 1, 2))
+    gpc = GpcFile(1024, 1024, (text,), version=0x13, read_version=0x10)
     return refcodec.build(gpc)
 
 

@@ -14,11 +14,14 @@ from refcodec.container import payload_bytes
 from refcodec.limits import MAX_FILE_BYTES
 
 
-def test_text_only_1024_overhead_is_14_bytes() -> None:
-    data = samples.text_only()
+@pytest.mark.parametrize(("codecs", "overhead"), [((3,), 13), ((2,), 14)])
+def test_text_only_1024_overhead(codecs: tuple[int, ...], overhead: int) -> None:
+    # signature 4, versions 2, preset 1, tag 1, length 1 (payload < 128) or 2, CRC 4
+    data = refcodec.build(refcodec.encode(samples.DETAILED, size=(1024, 1024),
+                                          text_codecs=codecs))
     gpc = refcodec.parse(data)
     payloads = sum(len(payload_bytes(c)) for c in gpc.chunks)
-    assert len(data) - payloads == 14  # signature 4, versions 2, preset 1, tag 1, length 2, CRC 4
+    assert len(data) - payloads == overhead
 
 
 def test_unknown_ancillary_chunks_survive_a_round_trip() -> None:

@@ -25,8 +25,15 @@ APPENDIX_A = bytes.fromhex(
 
 def test_appendix_a_is_what_the_encoder_writes() -> None:
     assert len(APPENDIX_A) == 41
-    built = refcodec.build(refcodec.encode("Image: a red ball; square.", size=(768, 512)))
+    built = refcodec.build(refcodec.encode("Image: a red ball; square.", size=(768, 512),
+                                           text_codecs=(0,)))
     assert built == APPENDIX_A
+
+
+def test_appendix_a_with_the_default_codec() -> None:
+    built = refcodec.build(refcodec.encode("Image: a red ball; square.", size=(768, 512)))
+    assert built.hex(" ").upper() == (
+        "89 47 50 43 11 11 05 01 09 01 03 1A C8 80 D5 8C 3B 9F 68 E6 CC DB")
 
 
 def test_appendix_a_parses_to_its_fields() -> None:

@@ -11,10 +11,18 @@ from hypothesis import strategies as st
 from support import ALLOWED_TEXT
 
 from refcodec import FormatError
-from refcodec.textcodecs import BROTLI, DEFLATE, STORED, decode_text, encode_text, payload_size
+from refcodec.textcodecs import (
+    BROTLI,
+    DEFLATE,
+    GPC_PPM1,
+    STORED,
+    decode_text,
+    encode_text,
+    payload_size,
+)
 
 
-@given(ALLOWED_TEXT, st.sampled_from([STORED, DEFLATE, BROTLI]))
+@given(ALLOWED_TEXT, st.sampled_from([STORED, DEFLATE, BROTLI, GPC_PPM1]))
 def test_every_codec_round_trips(text: str, codec: int) -> None:
     chosen, data = encode_text(text, 1, (codec,))
     assert chosen == codec
@@ -27,7 +35,7 @@ def test_encoder_keeps_the_smallest_payload(text: str) -> None:
     raw_length = len(text.encode())
     codec, data = encode_text(text, 1)
     best = payload_size(codec, raw_length, data, 1)
-    for other in (STORED, DEFLATE, BROTLI):
+    for other in (STORED, DEFLATE, BROTLI, GPC_PPM1):
         _, other_data = encode_text(text, 1, (other,))
         assert best <= payload_size(other, raw_length, other_data, 1)
 
@@ -39,8 +47,15 @@ def test_long_description_compresses_below_zlib() -> None:
         zlib.compress(samples.DETAILED.encode(), 9))
 
 
-def test_short_text_is_stored() -> None:
-    assert encode_text("a red ball", 0) == (STORED, b"a red ball")
+def test_tiny_text_is_stored() -> None:
+    # Every other codec adds a text_length field that two bytes of text cannot pay for.
+    assert encode_text("Zq", 0) == (STORED, b"Zq")
+
+
+def test_description_picks_the_text_model() -> None:
+    codec, data = encode_text("Image: a red ball; square.", 1)
+    assert codec == GPC_PPM1
+    assert len(data) < 10
 
 
 @pytest.mark.parametrize("text", ["line\r\n", "nul\x00", "bell\x07", "del\x7f"])

@@ -204,7 +204,8 @@ def _check_text_payload(payload: bytes) -> tuple[int, str]:
             raise _reject("LIM-3", msg)
         raw = data
     else:
-        raw = (_decode_deflate if codec == 1 else _decode_brotli)(data, text_length)
+        decoders = {1: _decode_deflate, 2: _decode_brotli, 3: _decode_ppm1}
+        raw = decoders[codec](data, text_length)
         if len(raw) != text_length:
             msg = f"text decodes to {len(raw)} bytes, text_length says {text_length}"
             raise _reject("TXT-4", msg)
@@ -218,6 +219,17 @@ def _check_text_payload(payload: bytes) -> tuple[int, str]:
             msg = f"text contains control character U+{ord(char):04X} at index {index}"
             raise _reject("TXT-6", msg)
     return template, text
+
+
+def _decode_ppm1(data: bytes, text_length: int) -> bytes:
+    """Codec 3, gpc-ppm1 (spec/text-codec.md): an annex, judged by its reference decoder."""
+    from refcodec import textmodel
+    from refcodec.errors import FormatError
+
+    try:
+        return textmodel.decode(data, text_length)
+    except FormatError as error:
+        raise _reject(error.clause, error.message) from error
 
 
 def _check_image_payload(payload: bytes, width: int, height: int) -> None:

@@ -50,6 +50,7 @@ class Gpc(KaitaiStruct):
         stored = 0
         deflate = 1
         brotli = 2
+        gpc_ppm1 = 3
     def __init__(self, _io, _parent=None, _root=None):
         super(Gpc, self).__init__(_io)
         self._parent = _parent

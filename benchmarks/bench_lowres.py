@@ -1,6 +1,6 @@
 """Low-resolution image chunk: bytes and PSNR per codec against standalone files.
 
-Each corpus photograph (/work/shared/corpus/{kodak,wikimedia}, or GPC_CORPUS) is squashed
+Each corpus photograph (../shared/corpus/{kodak,wikimedia}, or GPC_CORPUS) is squashed
 to 1024x1024 and reduced 8x (Lanczos) to 128x128, as in the paper. For each codec the
 chunk (codec varint + check u32 + data) is coded to reach --psnr against that low-res
 image; the baseline is the smallest standalone file reaching the same PSNR: AVIF at the
@@ -12,18 +12,18 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import statistics
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from corpus import PHOTOS
 from PIL import Image
 
 from refcodec.lowres import CODECS, avif, encode_lowres_image, psnr
 from refcodec.lowres.downsample import reduce, squash
 
-CORPUS = Path(os.environ.get("GPC_CORPUS", "/work/shared/corpus"))
+CORPUS = PHOTOS
 
 
 def corpus_images(limit: int | None) -> list[Path]:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DESCRIPTIONS = ROOT / "descriptions"
+#: The photographs (Kodak, Wikimedia): ../shared/corpus beside the checkout, or $GPC_CORPUS.
+PHOTOS = Path(os.environ.get("GPC_CORPUS", ROOT.parent / "shared" / "corpus"))
 
 
 def load(kind: str | None = None, split: str | None = None) -> list[dict[str, str]]:

@@ -68,7 +68,13 @@ def _read_text(args: argparse.Namespace) -> str:
 def cmd_encode(args: argparse.Namespace) -> int:
     from .container import write
     from .encode import encode, image_size, lowres_chunk
+    from .pipeline_cli import run_encode, wants_encode_pipeline
 
+    if wants_encode_pipeline(args):
+        return run_encode(args)
+    if args.text is None and args.text_file is None:
+        msg = "give the description with --text/--text-file, or use --describe openai"
+        raise UsageError(msg)
     text = _read_text(args)
     size = image_size(args.image)
     codecs = None
@@ -205,7 +211,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_decode(args: argparse.Namespace) -> int:
     from .atomic import write_atomic
     from .container import parse
+    from .pipeline_cli import run_decode, wants_decode_pipeline
     from .request import derive_request
+
+    if wants_decode_pipeline(args):
+        return run_decode(args)
 
     gpc = parse(_read_file(args.file))
     if args.request_only:
@@ -269,7 +279,8 @@ def cmd_conformance_sweep(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
-    return int(run_demo(Path(args.output)))
+    live = not args.offline and bool(os.environ.get("OPENAI_API_KEY"))
+    return int(run_demo(Path(args.output), live=live))
 
 
 def _read_file(path: str | os.PathLike[str]) -> bytes:
@@ -287,6 +298,8 @@ def _read_file(path: str | os.PathLike[str]) -> bytes:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .pipeline_cli import add_decode_options, add_encode_options
+
     parser = argparse.ArgumentParser(prog="gpc", description=__doc__.splitlines()[0] if __doc__
                                      else None)
     parser.add_argument("--version", action="version",
@@ -297,7 +310,7 @@ def build_parser() -> argparse.ArgumentParser:
     enc = sub.add_parser("encode", help="encode an image and its description into a .gpc file")
     enc.add_argument("image", help="the source image (its size is recorded)")
     enc.add_argument("-o", "--output", required=True, help="the .gpc file to write")
-    source = enc.add_mutually_exclusive_group(required=True)
+    source = enc.add_mutually_exclusive_group()
     source.add_argument("--text", help="the description")
     source.add_argument("--text-file", help="a UTF-8 file holding the description")
     enc.add_argument("--template", type=_template_id, default=1,
@@ -318,6 +331,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="largest reference image payload, in bytes")
     enc.add_argument("--meta", type=_meta_pair, action="append", metavar="KEY=VALUE",
                      help="add a metadata entry (repeatable)")
+    add_encode_options(enc)
     enc.set_defaults(func=cmd_encode)
 
     info = sub.add_parser("info", help="show the fields of a .gpc file")
@@ -339,8 +353,10 @@ def build_parser() -> argparse.ArgumentParser:
                       help="write the normative generation request (canonical JSON)")
     mode.add_argument("--lowres-only", action="store_true",
                       help="write the decoded reference image at its own size (PNG)")
-    mode.add_argument("--renderer", choices=["preview"],
-                      help="preview: the reference image upscaled to the file's size (PNG)")
+    mode.add_argument("--renderer", choices=["preview", "openai"],
+                      help="preview: the reference image upscaled to the file's size (PNG); "
+                           "openai: render with an image model (OpenAI or compatible)")
+    add_decode_options(dec)
     dec.set_defaults(func=cmd_decode)
 
     conf = sub.add_parser("conformance", help="check an implementation against the suite")
@@ -364,6 +380,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="encode the bundled sample photographs and report")
     demo.add_argument("-o", "--output", default="demo-out", help="output folder")
+    demo.add_argument("--offline", action="store_true",
+                      help="never call a model, even when OPENAI_API_KEY is set")
     demo.set_defaults(func=cmd_demo)
     return parser
 

@@ -58,8 +58,9 @@ def _jobs(sample: Sample) -> list[tuple[str, str, bool]]:
     return jobs
 
 
-def run_demo(output: Path) -> int:
-    """Run the demo into ``output``; return the exit status."""
+def run_demo(output: Path, live: bool = False) -> int:
+    """Run the demo into ``output``; with ``live``, also caption and render through the
+    configured OpenAI-compatible backend. Return the exit status."""
     from .lowres import best_codec, preview
 
     output.mkdir(parents=True, exist_ok=True)
@@ -107,6 +108,39 @@ def run_demo(output: Path) -> int:
     print("\nGeneration requests (spec §12), as a decoder derives them:")
     for path, request in requests:
         print(f"\n{path}:\n{request.decode('utf-8')}")
-    print("\nNo image was generated: rendering needs an image-generation backend "
-          "(an API key or a compatible server).")
-    return 0
+    if not live:
+        print("\nNo model was used: set OPENAI_API_KEY (and optionally OPENAI_BASE_URL for a "
+              "compatible server) to caption and render for real.")
+        return 0
+    return _run_live(output, load_samples())
+
+
+def _run_live(output: Path, samples: list[Sample]) -> int:
+    """Caption each sample with a vision model, encode it, and render every file (issue of
+    the generative pipeline): the paper's system end to end. One line per failure."""
+    from .backends.openai_backend import Captioner, Renderer, prepare_caption_image
+    from .backends.settings import resolve_settings
+    from .errors import GpcError
+
+    settings = resolve_settings()
+    failures = 0
+    print(f"\nLive run: captions by {settings.caption_model}, images by {settings.image_model}")
+    with Captioner(settings) as captioner, Renderer(settings, captioner.usage) as renderer:
+        for sample in samples:
+            size = image_size(sample.image)
+            try:
+                text = captioner.describe(
+                    prepare_caption_image(sample.image, settings.caption_max_side), 120)
+                data = build(encode(text, size=size))
+                path = output / f"{sample.name}-captioned.gpc"
+                write_atomic(path, data)
+                render = output / f"{sample.name}-captioned.render.png"
+                write_atomic(render, renderer.render(parse(data)))
+            except GpcError as exc:
+                failures += 1
+                print(f"  {sample.name}: failed: {exc}")
+                continue
+            bpp = len(data) * 8 / (size[0] * size[1])
+            print(f"  {path.name}: {len(data)} bytes, {bpp:.5f} bpp; rendered to {render.name}")
+    print(f"  API usage: {captioner.usage.summary(settings)}")
+    return 1 if failures else 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from hypothesis import strategies as st
 
 import refcodec
@@ -14,6 +16,11 @@ ALLOWED_CHARS = st.characters(
 )
 #: Texts the format allows (also LIM-3).
 ALLOWED_TEXT = st.text(ALLOWED_CHARS, min_size=1, max_size=400)
+
+
+#: Photographs shipped in the repository (Kodak, unrestricted usage; see their SOURCES.md).
+SAMPLES = Path(refcodec.__file__).resolve().parent / "data" / "samples"
+SAMPLE_PHOTOS = sorted(SAMPLES.glob("kodim*.png"))
 
 
 def verdict(data: bytes) -> str:

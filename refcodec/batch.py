@@ -1,0 +1,294 @@
+"""Folders in, folders out: encode or decode many files concurrently.
+
+``asyncio`` with ``openai.AsyncOpenAI``; at most ``settings.concurrency`` calls in flight
+(``asyncio.Semaphore``). A failing item is recorded and the batch goes on; every output
+is written atomically; ``resume=True`` skips items whose output exists and is valid. A
+progress bar (tqdm) is drawn on a terminal; elsewhere one plain line per item is printed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from .atomic import write_atomic
+from .backends.errors import redact
+from .backends.settings import BackendSettings
+from .backends.usage import Usage
+from .errors import GpcError
+
+__all__ = [
+    "IMAGE_SUFFIXES",
+    "BatchReport",
+    "ItemResult",
+    "decode_batch",
+    "decode_batch_async",
+    "encode_batch",
+    "encode_batch_async",
+    "list_inputs",
+]
+
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff", ".bmp", ".ppm"})
+
+
+@dataclass
+class ItemResult:
+    """The outcome of one item: ``done``, ``skipped`` (resume) or ``failed``."""
+
+    source: Path
+    output: Path
+    status: str
+    file_bytes: int = 0
+    pixels: int = 0
+    message: str = ""
+
+
+@dataclass
+class BatchReport:
+    """Every item's outcome, the API usage and the wall time."""
+
+    operation: str
+    settings: BackendSettings
+    items: list[ItemResult] = field(default_factory=list)
+    usage: Usage = field(default_factory=Usage)
+    seconds: float = 0.0
+
+    def count(self, status: str) -> int:
+        return sum(item.status == status for item in self.items)
+
+    @property
+    def failed(self) -> list[ItemResult]:
+        return [item for item in self.items if item.status == "failed"]
+
+    def summary(self) -> str:
+        """A plain-text summary table, failures first."""
+        coded = [i for i in self.items if i.status != "failed" and i.pixels]
+        total = sum(i.file_bytes for i in coded)
+        mean_bpp = (sum(i.file_bytes * 8 / i.pixels for i in coded) / len(coded)
+                    if coded else 0.0)
+        lines = [f"FAILED {i.source}: {i.message}" for i in self.failed]
+        rows = [
+            ("items", str(len(self.items))), ("done", str(self.count("done"))),
+            ("skipped", str(self.count("skipped"))), ("failed", str(self.count("failed"))),
+            (".gpc bytes", str(total)), ("mean bpp", f"{mean_bpp:.6f}"),
+            ("API usage", self.usage.summary(self.settings)),
+            ("time", f"{self.seconds:.1f} s"),
+        ]
+        width = max(len(name) for name, _ in rows)
+        lines += [f"{self.operation} summary"]
+        lines += [f"  {name:<{width}}  {value}" for name, value in rows]
+        return "\n".join(lines)
+
+
+def list_inputs(source: Path, suffixes: frozenset[str]) -> list[Path]:
+    """Files under ``source`` (recursively) with one of ``suffixes``, sorted; no hidden."""
+    return sorted(
+        path for path in source.rglob("*")
+        if path.is_file() and path.suffix.lower() in suffixes
+        and not any(part.startswith(".") for part in path.relative_to(source).parts)
+    )
+
+
+class _Progress:
+    """tqdm on a terminal; one plain line per item elsewhere; nothing when disabled."""
+
+    def __init__(self, total: int, label: str, enabled: bool | None, stream: TextIO) -> None:
+        self.total, self.seen, self.stream = total, 0, stream
+        tty = stream.isatty()
+        self.plain = enabled is not False and not tty
+        self.bar: Any = None
+        if tty and enabled is not False:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, desc=label, unit="file", file=stream)
+
+    def update(self, item: ItemResult) -> None:
+        self.seen += 1
+        if self.bar is not None:
+            self.bar.update(1)
+            if item.status == "failed":
+                self.bar.write(f"failed {item.source}: {item.message}", file=self.stream)
+        elif self.plain:
+            detail = item.message if item.status == "failed" else f"{item.file_bytes} bytes"
+            print(f"[{self.seen}/{self.total}] {item.status} {item.source}: {detail}",
+                  file=self.stream, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+async def _run(
+    report: BatchReport,
+    jobs: Sequence[tuple[Path, Path]],
+    work: Callable[[Path, Path], Awaitable[ItemResult]],
+    valid: Callable[[Path, Path], ItemResult | None],
+    resume: bool,
+    progress: bool | None,
+    stream: TextIO,
+) -> BatchReport:
+    started = time.perf_counter()
+    semaphore = asyncio.Semaphore(report.settings.concurrency)
+    bar = _Progress(len(jobs), report.operation, progress, stream)
+    secrets = report.settings.secrets()
+
+    async def one(source: Path, output: Path) -> ItemResult:
+        async with semaphore:
+            if resume:
+                skipped = await asyncio.to_thread(valid, source, output)
+                if skipped is not None:
+                    return skipped
+            try:
+                output.parent.mkdir(parents=True, exist_ok=True)
+                return await work(source, output)
+            except Exception as exc:  # one item's failure never stops the batch
+                message = str(exc) if isinstance(exc, GpcError) else f"{type(exc).__name__}: {exc}"
+                return ItemResult(source, output, "failed", message=redact(message, secrets))
+
+    async def tracked(source: Path, output: Path) -> ItemResult:
+        item = await one(source, output)
+        bar.update(item)
+        return item
+
+    try:
+        report.items = list(await asyncio.gather(*(tracked(s, o) for s, o in jobs)))
+    finally:
+        bar.close()
+        report.seconds = time.perf_counter() - started
+    return report
+
+
+# ---------------------------------------------------------------------- encode
+async def encode_batch_async(
+    inputs: Sequence[tuple[Path, Path]],
+    settings: BackendSettings,
+    *,
+    max_bytes: int | None = None,
+    target_bpp: float | None = None,
+    word_budget: int | None = None,
+    template: int = 1,
+    meta: dict[str, str] | None = None,
+    text_codecs: tuple[int, ...] | None = None,
+    lowres: str | None = None,
+    lowres_psnr: float | None = None,
+    lowres_bytes: int | None = None,
+    resume: bool = False,
+    progress: bool | None = None,
+    stream: TextIO = sys.stderr,
+) -> BatchReport:
+    """Describe and encode each ``(image, output.gpc)`` pair; ``lowres`` names the codec of
+    a reference image chunk (``None``: text-only files)."""
+    from .backends.openai_backend import AsyncCaptioner, prepare_caption_image
+    from .container import read
+    from .encode import image_size, lowres_chunk
+    from .ratecontrol import budget_from_bpp, fit_description_async
+
+    report = BatchReport("encode", settings)
+
+    def budget_for(size: tuple[int, int]) -> int | None:
+        return budget_from_bpp(target_bpp, size) if target_bpp is not None else max_bytes
+
+    def valid(source: Path, output: Path) -> ItemResult | None:
+        try:
+            gpc = read(output)
+            size = image_size(source)
+        except (GpcError, OSError):
+            return None
+        data_size = output.stat().st_size
+        budget = budget_for(size)
+        if (gpc.width, gpc.height) != size or (budget is not None and data_size > budget):
+            return None
+        return ItemResult(source, output, "skipped", data_size, size[0] * size[1])
+
+    async with AsyncCaptioner(settings, report.usage) as captioner:
+
+        async def work(source: Path, output: Path) -> ItemResult:
+            size = await asyncio.to_thread(image_size, source)
+            png = await asyncio.to_thread(prepare_caption_image, source,
+                                          settings.caption_max_side)
+            image = None
+            if lowres is not None:
+                image = await asyncio.to_thread(lowres_chunk, source, lowres, size=size,
+                                                psnr=lowres_psnr, max_bytes=lowres_bytes)
+
+            async def describe(words: int) -> str:
+                return await captioner.describe(png, words)
+
+            fit = await fit_description_async(describe, size=size, max_bytes=budget_for(size),
+                                              template=template, meta=meta,
+                                              text_codecs=text_codecs,
+                                              word_budget=word_budget, image=image)
+            await asyncio.to_thread(write_atomic, output, fit.data)
+            return ItemResult(source, output, "done", len(fit.data), size[0] * size[1])
+
+        return await _run(report, inputs, work, valid, resume, progress, stream)
+
+
+def encode_batch(
+    input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[str],
+    settings: BackendSettings, **options: Any,
+) -> BatchReport:
+    """Encode every image under ``input_dir`` to ``output_dir/<same path>.gpc``."""
+    source, target = Path(input_dir), Path(output_dir)
+    jobs = [(p, target / p.relative_to(source).with_suffix(".gpc"))
+            for p in list_inputs(source, IMAGE_SUFFIXES)]
+    return asyncio.run(encode_batch_async(jobs, settings, **options))
+
+
+# ---------------------------------------------------------------------- decode
+async def decode_batch_async(
+    inputs: Sequence[tuple[Path, Path]],
+    settings: BackendSettings,
+    *,
+    resume: bool = False,
+    progress: bool | None = None,
+    stream: TextIO = sys.stderr,
+) -> BatchReport:
+    """Render each ``(file.gpc, output.png)`` pair."""
+    from .backends.openai_backend import AsyncRenderer
+    from .container import read
+
+    report = BatchReport("decode", settings)
+
+    def valid(source: Path, output: Path) -> ItemResult | None:
+        from PIL import Image
+
+        try:
+            gpc = read(source)
+            with Image.open(output) as image:
+                image.load()
+                ok = image.size == (gpc.width, gpc.height)
+        except (GpcError, OSError, Image.DecompressionBombError):
+            return None
+        if not ok:
+            return None
+        return ItemResult(source, output, "skipped", source.stat().st_size,
+                          gpc.width * gpc.height)
+
+    async with AsyncRenderer(settings, report.usage) as renderer:
+
+        async def work(source: Path, output: Path) -> ItemResult:
+            gpc = await asyncio.to_thread(read, source)
+            png = await renderer.render(gpc)
+            await asyncio.to_thread(write_atomic, output, png)
+            return ItemResult(source, output, "done", source.stat().st_size,
+                              gpc.width * gpc.height)
+
+        return await _run(report, inputs, work, valid, resume, progress, stream)
+
+
+def decode_batch(
+    input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[str],
+    settings: BackendSettings, **options: Any,
+) -> BatchReport:
+    """Render every ``.gpc`` under ``input_dir`` to ``output_dir/<same path>.png``."""
+    source, target = Path(input_dir), Path(output_dir)
+    jobs = [(p, target / p.relative_to(source).with_suffix(".png"))
+            for p in list_inputs(source, frozenset({".gpc"}))]
+    return asyncio.run(decode_batch_async(jobs, settings, **options))

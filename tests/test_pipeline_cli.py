@@ -1,0 +1,172 @@
+"""CLI glue: the flags and run_encode / run_decode, on a parser shaped like `gpc`'s."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from openai_server import TEST_KEY, StubServer
+from PIL import Image
+
+import refcodec
+from refcodec.errors import UsageError
+from refcodec.pipeline_cli import (
+    add_decode_options,
+    add_encode_options,
+    run_decode,
+    run_encode,
+    wants_decode_pipeline,
+    wants_encode_pipeline,
+)
+from refcodec.ratecontrol import RateError
+
+pytest.importorskip("openai", reason="the openai extra is not installed")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gpc")
+    sub = parser.add_subparsers(dest="command", required=True)
+    enc = sub.add_parser("encode")
+    enc.add_argument("image")
+    enc.add_argument("-o", "--output", required=True)
+    source = enc.add_mutually_exclusive_group()
+    source.add_argument("--text")
+    source.add_argument("--text-file")
+    enc.add_argument("--template", type=int, default=1)
+    enc.add_argument("--text-codec", default="auto")
+    enc.add_argument("--lowres", default="none")
+    enc.add_argument("--lowres-psnr", type=float)
+    enc.add_argument("--lowres-bytes", type=int)
+    enc.add_argument("--meta", type=lambda v: tuple(v.split("=", 1)), action="append")
+    add_encode_options(enc)
+    dec = sub.add_parser("decode")
+    dec.add_argument("file")
+    dec.add_argument("-o", "--output", required=True)
+    dec.add_argument("--request-only", action="store_true")
+    add_decode_options(dec, renderer=True)
+    return parser
+
+
+@pytest.fixture
+def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[StubServer]:
+    config = tmp_path / "gpc.toml"
+    config.write_text("trust_env = false\nmax_retries = 0\n")
+    monkeypatch.setenv("GPC_CONFIG", str(config))
+    monkeypatch.setenv("OPENAI_API_KEY", TEST_KEY)
+    with StubServer(api_key=TEST_KEY) as stub:
+        monkeypatch.setenv("OPENAI_BASE_URL", stub.base_url)
+        yield stub
+
+
+def _image(path: Path, size: tuple[int, int] = (96, 64)) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.linear_gradient("L").convert("RGB").resize(size).save(path)
+    return path
+
+
+def test_encode_describe_with_budget_then_decode(
+    server: StubServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    image = _image(tmp_path / "a.png")
+    args = _parser().parse_args(["encode", str(image), "-o", str(tmp_path / "a.gpc"),
+                                 "--describe", "openai", "--max-bytes", "220",
+                                 "--caption-model", "my-vlm", "--meta", "source=a.png"])
+    assert wants_encode_pipeline(args)
+    assert run_encode(args) == 0
+    data = (tmp_path / "a.gpc").read_bytes()
+    assert len(data) <= 220
+    assert refcodec.parse(data).meta == {"source": "a.png"}
+    assert server.calls("/chat")[0].json["model"] == "my-vlm"  # type: ignore[index]
+    assert "bytes, 96x64" in capsys.readouterr().out
+
+    args = _parser().parse_args(["decode", str(tmp_path / "a.gpc"), "-o",
+                                 str(tmp_path / "a.png.out"), "--renderer", "openai",
+                                 "--image-model", "my-diffusion"])
+    assert wants_decode_pipeline(args)
+    assert run_decode(args) == 0
+    with Image.open(tmp_path / "a.png.out") as out:
+        assert out.size == (96, 64)
+    assert server.calls("/images")[0].json["model"] == "my-diffusion"  # type: ignore[index]
+
+
+def test_reference_image_counts_against_the_budget(server: StubServer, tmp_path: Path) -> None:
+    image = _image(tmp_path / "a.png", (320, 240))
+    parser = _parser()
+    args = parser.parse_args(["encode", str(image), "-o", str(tmp_path / "a.gpc"),
+                              "--describe", "openai", "--max-bytes", "300", "--lowres", "auto",
+                              "--lowres-bytes", "80"])
+    assert run_encode(args) == 0
+    gpc = refcodec.read(tmp_path / "a.gpc")
+    assert gpc.image_chunk is not None
+    assert (tmp_path / "a.gpc").stat().st_size <= 300
+    args = parser.parse_args(["decode", str(tmp_path / "a.gpc"), "-o", str(tmp_path / "o.png"),
+                              "--renderer", "openai"])
+    assert run_decode(args) == 0
+    (call,) = server.calls("/images/edits")
+    assert call.fields["prompt"] == refcodec.derive_request(gpc).prompt
+    args = parser.parse_args(["encode", str(image), "-o", str(tmp_path / "b.gpc"),
+                              "--text", "Image: x.", "--max-bytes", "40", "--lowres", "auto",
+                              "--lowres-bytes", "80"])
+    with pytest.raises(RateError, match="reference image alone"):
+        run_encode(args)
+
+
+def test_given_text_is_trimmed_to_target_bpp(server: StubServer, tmp_path: Path) -> None:
+    image = _image(tmp_path / "a.png", (400, 300))
+    text = "Image: photo; landscape.\nTop: " + "; ".join(f"item {i} blue" for i in range(80))
+    args = _parser().parse_args(["encode", str(image), "-o", str(tmp_path / "a.gpc"),
+                                 "--text", text, "--target-bpp", "0.01"])
+    assert run_encode(args) == 0
+    gpc = refcodec.read(tmp_path / "a.gpc")
+    assert (tmp_path / "a.gpc").stat().st_size <= 150  # 0.01 * 400 * 300 / 8
+    assert text.startswith(gpc.text.rstrip("."))
+    assert server.requests == []
+
+
+def test_folders(server: StubServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for name in ("x/1.png", "x/sub/2.png"):
+        _image(tmp_path / name)
+    parser = _parser()
+    args = parser.parse_args(["encode", str(tmp_path / "x"), "-o", str(tmp_path / "g"),
+                              "--describe", "openai", "--concurrency", "2"])
+    assert run_encode(args) == 0
+    assert sorted(p.relative_to(tmp_path / "g").as_posix()
+                  for p in (tmp_path / "g").rglob("*.gpc")) == ["1.gpc", "sub/2.gpc"]
+    args = parser.parse_args(["decode", str(tmp_path / "g"), "-o", str(tmp_path / "p"),
+                              "--renderer", "openai", "--resume"])
+    assert run_decode(args) == 0
+    assert (tmp_path / "p" / "sub" / "2.png").is_file()
+    server.inject("moderation", path="/images")
+    (tmp_path / "p" / "1.png").unlink()
+    assert run_decode(args) == 1  # one failure: exit status 1, the other item skipped
+    out = capsys.readouterr().out
+    assert "FAILED" in out
+    assert "skipped     1" in out
+
+
+@pytest.mark.parametrize(("argv", "match"), [
+    (["encode", "IMG", "-o", "o.gpc"], "--describe openai"),
+    (["encode", "IMG", "-o", "o.gpc", "--describe", "openai", "--text", "x"], "drop --text"),
+    (["encode", "DIR", "-o", "out", "--text", "x"], "folders need --describe"),
+    (["decode", "DIR", "-o", "out"], "needs --renderer"),
+    (["decode", "F.gpc", "-o", "out", "--renderer", "openai", "--request-only"], "exclude"),
+])
+def test_usage_errors(tmp_path: Path, argv: list[str], match: str,
+                      monkeypatch: pytest.MonkeyPatch) -> None:
+    Image.new("RGB", (8, 8)).save(tmp_path / "IMG", format="PNG")
+    (tmp_path / "DIR").mkdir()
+    monkeypatch.chdir(tmp_path)
+    args = _parser().parse_args(argv)
+    run = run_encode if argv[0] == "encode" else run_decode
+    with pytest.raises(UsageError, match=match):
+        run(args)
+
+
+def test_bad_flag_values() -> None:
+    with pytest.raises(SystemExit):
+        _parser().parse_args(["encode", "a", "-o", "b", "--max-bytes", "0"])
+    with pytest.raises(SystemExit):
+        _parser().parse_args(["encode", "a", "-o", "b", "--max-bytes", "9", "--target-bpp",
+                              "0.1"])

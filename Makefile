@@ -24,7 +24,7 @@ test: $(STAMP)  ## the whole test suite
 	$(BIN)/python -m pytest
 
 check: $(STAMP)  ## lint and type-check
-	$(BIN)/ruff check refcodec tests benchmarks conformance
+	$(BIN)/ruff check refcodec tests benchmarks conformance tools
 	$(BIN)/mypy
 
 bench: $(STAMP)  ## benchmarks, printed as ratios against baselines measured in the same run

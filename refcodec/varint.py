@@ -15,17 +15,22 @@ from construct import Construct, SizeofError, stream_read, stream_write
 from .errors import FormatError
 from .limits import MAX_VARINT_BYTES
 
-__all__ = ["VARINT_LIMIT", "CanonicalVarInt", "decode_varint", "encode_varint"]
+__all__ = ["VARINT_LIMIT", "CanonicalVarInt", "decode_varint", "encode_varint", "uleb128"]
 
 #: One more than the largest encodable value.
 VARINT_LIMIT = 1 << (7 * MAX_VARINT_BYTES)
 
 
 def encode_varint(value: int) -> bytes:
-    """Shortest ULEB128 form of ``value`` (VINT-1)."""
+    """Shortest ULEB128 form of ``value`` (VINT-1), within the three-byte limit (VINT-3)."""
     if not 0 <= value < VARINT_LIMIT:
         msg = f"varint value {value} outside 0..{VARINT_LIMIT - 1}"
         raise FormatError("VINT-3", msg)
+    return uleb128(value)
+
+
+def uleb128(value: int) -> bytes:
+    """Shortest unsigned LEB128 form of any ``value`` >= 0 (also AV1's leb128())."""
     out = bytearray()
     while True:
         low = value & 0x7F

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import FormatError
+from ..varint import uleb128 as leb128  # AV1 leb128(), shortest form
 
 __all__ = ["OBU_FRAME", "OBU_SEQUENCE_HEADER", "SequenceInfo", "leb128", "obu", "read_obus",
            "sequence_info"]
@@ -72,19 +73,6 @@ def sequence_info(payload: bytes) -> SequenceInfo:
         if (primaries, transfer, matrix) != (1, 13, 0):
             full_range = bool(bits.read(1))
     return SequenceInfo(profile, level, width, height, high_bitdepth, full_range)
-
-
-def leb128(value: int) -> bytes:
-    """AV1 leb128() in its shortest form."""
-    out = bytearray()
-    while True:
-        byte = value & 0x7F
-        value >>= 7
-        if value:
-            out.append(byte | 0x80)
-        else:
-            out.append(byte)
-            return bytes(out)
 
 
 def obu(kind: int, payload: bytes) -> bytes:

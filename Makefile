@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+NEURAL := $(VENV)/.installed-neural
 
 .PHONY: help setup demo test check bench kaitai clean
 
@@ -15,15 +16,20 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev,openai]'
 	touch $(STAMP)
 
+# The neural extra (torch, compressai) is large; only the tests and the MS-ILLM codec need it.
+$(NEURAL): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,openai,neural]'
+	touch $(NEURAL)
+
 setup: $(STAMP)  ## create .venv and install the package with its test tools
 
 demo: $(STAMP)  ## the main job on the bundled samples (no API key, no network)
 	$(BIN)/gpc demo -o demo-out
 
-test: $(STAMP)  ## the whole test suite
+test: $(NEURAL)  ## the whole test suite (installs the neural extra too)
 	$(BIN)/python -m pytest
 
-check: $(STAMP)  ## lint and type-check
+check: $(NEURAL)  ## lint and type-check
 	$(BIN)/ruff check refcodec tests benchmarks conformance tools
 	$(BIN)/mypy
 

@@ -150,6 +150,37 @@ def image_cases() -> list[Case]:
         x("webp-wrong-size", "WebP data of a 128x128 frame in a 99x77 file: it decodes, to "
           "other pixels, and the check catches it", with_image("webp-1024x1024", b"\x00\x63\x4d"),
           "IMG-3"),
+        *neural_cases(),
+    ]
+
+
+NEURAL = ("NRL-1", "NRL-2", "NRL-3", "NRL-4", "NRL-5", "NRL-6", "NRL-7", "NRL-8", "NRL-9", "NRL-11")
+
+
+def neural_cases() -> list[Case]:
+    """Codec 16 with the shipped test model msillm-test (annex N): needs the neural extra."""
+    def x(name: str, description: str, data: bytes, clause: str) -> Case:
+        return Case(f"x-{clause.lower()}-{name}", description, data, clause,
+                    ("CONF-1", "ORD-1"), ("msillm",))
+
+    test_1024 = payload("msillm-test-1024x1024")
+    wrong_model = test_1024[:5] + b"\x09" + test_1024[6:]  # codec 16, check, model 9
+    damaged_tail = test_1024[:-8] + bytes(b ^ 0x55 for b in test_1024[-8:])
+    return [
+        Case("v-lowres-msillm-test-1024", "MS-ILLM test model latents, 128x128",
+             with_image("msillm-test-1024x1024", b"\x01"), None,
+             (*CORE, *LOWRES, *NEURAL), ("msillm", "multimodal")),
+        Case("v-lowres-msillm-test-1000x700", "MS-ILLM test model latents, 125x88 (padding)",
+             with_image("msillm-test-1000x700", b"\x00\xe8\x07\xbc\x05"), None,
+             (*CORE, *LOWRES, *NEURAL), ("msillm", "explicit-size")),
+        x("msillm-check-mismatch", "latent CRC off by one bit: a desynchronised decoder is "
+          "caught", with_image("msillm-test-1024x1024", b"\x01", flip_check=True), "NRL-9"),
+        x("msillm-unknown-model", "model ID 9 is not registered",
+          file(TEXT, chunk(0x02, wrong_model), header=SIG + b"\x11\x11\x01"), "NRL-1"),
+        x("msillm-truncated", "rANS stream cut short",
+          with_image("msillm-test-1024x1024", b"\x01", cut=20), "NRL-8"),
+        x("msillm-damaged-tail", "the last 8 bytes of the rANS stream changed",
+          file(TEXT, chunk(0x02, damaged_tail), header=SIG + b"\x11\x11\x01"), "NRL-8"),
     ]
 
 

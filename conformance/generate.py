@@ -110,8 +110,10 @@ def suite_files() -> dict[str, bytes]:
         "cases": manifest,
     }).encode("utf-8")
     core = [c.id for c in CASES if len(c.data) <= LARGE]
+    weight_free = [c.id for c in CASES if "msillm" not in c.features]
     out["profiles/full.txt"] = "".join(f"{c.id}\n" for c in CASES).encode()
     out["profiles/core.txt"] = "".join(f"{c}\n" for c in core).encode()
+    out["profiles/weight-free.txt"] = "".join(f"{c}\n" for c in weight_free).encode()
     return out
 
 

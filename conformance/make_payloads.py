@@ -1,4 +1,5 @@
-"""Make the image-chunk payloads the conformance cases use: `python conformance/make_payloads.py`.
+"""Make the image-chunk payloads the conformance cases use: `python conformance/make_payloads.py
+[NAME...]` (existing payloads are kept unless named).
 
 Lossy encoders (libaom, libwebp) may write other bytes in other versions, so their output
 is committed in payloads/ once and the case definitions read it from there; decoding is
@@ -8,6 +9,7 @@ what the cases pin. Source: refcodec/data/samples/kodim23.png (Kodak, unrestrict
 from __future__ import annotations
 
 import struct
+import sys
 from importlib import resources
 from pathlib import Path
 
@@ -24,6 +26,8 @@ PAYLOADS = {
     "png-256x256": ("png", 256, 256, None),
     "avif-1000x700": ("avif", 1000, 700, 28.0),
     "webp-99x77": ("webp", 99, 77, 30.0),
+    "msillm-test-1024x1024": ("msillm-test", 1024, 1024, None),
+    "msillm-test-1000x700": ("msillm-test", 1000, 700, None),
 }
 
 
@@ -33,6 +37,8 @@ def main() -> None:
         photo = image.convert("RGB")
     HERE.mkdir(exist_ok=True)
     for name, (codec, width, height, psnr) in PAYLOADS.items():
+        if (HERE / f"{name}.bin").exists() and name not in sys.argv[1:]:
+            continue  # committed payloads are never remade unless named
         squashed = photo.resize((width, height), Image.Resampling.LANCZOS)
         codec_id, check, data = encode_lowres(squashed, codec, psnr=psnr)
         # payload file: codec varint (one byte here), check u32le, data

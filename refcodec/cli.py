@@ -275,6 +275,55 @@ def cmd_conformance_sweep(args: argparse.Namespace) -> int:
     return EXIT_OK if accepted == 0 else EXIT_INVALID
 
 
+# ------------------------------------------------------------------ models
+def cmd_models(args: argparse.Namespace) -> int:
+    """``gpc models list|path|verify|install|download`` (spec/neural.md NRL-2)."""
+    import warnings
+
+    from .neural import manage
+
+    model_dir = Path(args.model_dir) if args.model_dir else None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if args.models_command == "list":
+            lines = manage.list_models(model_dir)
+        elif args.models_command == "path":
+            lines = manage.model_path(args.name, model_dir)
+        elif args.models_command == "verify":
+            lines = manage.verify(args.name, Path(args.file) if args.file else None, model_dir)
+        elif args.models_command == "install":
+            lines = manage.install(args.name, Path(args.file), model_dir)
+        else:
+            lines = manage.fetch(args.name, model_dir, args.url)
+    for warning in caught:
+        print(f"gpc: warning: {warning.message}", file=sys.stderr)
+    print("\n".join(lines))
+    return EXIT_OK
+
+
+def _add_models_parser(sub: Any) -> None:
+    models = sub.add_parser("models", help="neural models: list, locate, verify, install")
+    actions = models.add_subparsers(dest="models_command", required=True, metavar="ACTION")
+    names = [m.name for m in registry.MODELS]
+    for action, text in (("list", "every registered model and where its file is"),
+                         ("path", "the file a model loads from"),
+                         ("verify", "check a model file against its pinned SHA-256"),
+                         ("install", "copy a checkpoint obtained elsewhere into the model folder"),
+                         ("download", "fetch a model's official checkpoint (connected machines)")):
+        parser = actions.add_parser(action, help=text)
+        if action != "list":
+            parser.add_argument("name", choices=names, metavar="NAME",
+                                help="a model: " + ", ".join(names))
+        if action in ("verify", "install"):
+            parser.add_argument("file", nargs="?" if action == "verify" else None,
+                                help="the model file")
+        if action == "download":
+            parser.add_argument("--url", help="another address for the checkpoint")
+        parser.add_argument("--model-dir", help="model folder (default: $GPC_MODEL_DIR or "
+                                                "~/.cache/gpc/models)")
+        parser.set_defaults(func=cmd_models)
+
+
 # -------------------------------------------------------------------- demo
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
@@ -320,10 +369,14 @@ def build_parser() -> argparse.ArgumentParser:
     enc.add_argument("--text-codec", default="auto",
                      choices=["auto", *(c.name for c in registry.TEXT_CODECS)],
                      help="text codec (default: auto, the smallest)")
+    neural = [m.name for m in registry.MODELS]
     enc.add_argument("--lowres", default="auto",
-                     choices=["auto", "none", *(c.name for c in registry.IMAGE_CODECS)],
-                     help="reference image codec; auto (default) is the best one available "
-                          "(avif, else webp, else png); none makes a text-only file")
+                     choices=["auto", "none", *(c.name for c in registry.IMAGE_CODECS
+                                                if c.name != "msillm"), *neural],
+                     metavar="CODEC",
+                     help="reference image codec: auto (default: the best available of avif, "
+                          "webp, png), none (a text-only file), png, webp, avif, or an "
+                          "MS-ILLM model (" + ", ".join(neural) + "; needs the neural extra)")
     budget = enc.add_mutually_exclusive_group()
     budget.add_argument("--lowres-psnr", type=float, metavar="DB",
                         help="target PSNR of the decoded reference image (default 25)")
@@ -377,6 +430,8 @@ def build_parser() -> argparse.ArgumentParser:
                                               "cases; all must be rejected")
     sweep.add_argument("--suite", default="conformance", help="suite folder")
     sweep.set_defaults(func=cmd_conformance_sweep)
+
+    _add_models_parser(sub)
 
     demo = sub.add_parser("demo", help="encode the bundled sample photographs and report")
     demo.add_argument("-o", "--output", default="demo-out", help="output folder")

@@ -179,10 +179,27 @@ IMAGE_CODECS: tuple[ImageCodec, ...] = (
                "lossy VP8 key frame, 4:2:0 (lowres.md §L.6)"),
     ImageCodec(3, "avif", (1, 1), "standard",
                "lossy AV1 still frame, 8-bit 4:4:4 full range (lowres.md §L.5)"),
+    ImageCodec(16, "msillm", (1, 1), "standard",
+               "MS-ILLM latents: model ID varint + rANS stream (neural.md)"),
 )
 
-#: Neural models; IDs 1-63 public, 64-127 test-only or private.
-MODELS: tuple[Model, ...] = ()
+_MSILLM = "https://dl.fbaipublicfiles.com/NeuralCompression/2023-muckley-msillm/msillm_target_"
+_MSILLM_LICENCE = "CC-BY-NC-4.0 (weights, non-commercial)"
+
+#: Neural models; IDs 1-63 public, 64-127 test-only or private. sha256 None: unverified.
+MODELS: tuple[Model, ...] = (
+    Model(1, "msillm-q1", 16, "standard", None, _MSILLM + "0.035bpp.ckpt", _MSILLM_LICENCE),
+    Model(2, "msillm-q2", 16, "standard", None, _MSILLM + "0.07bpp.ckpt", _MSILLM_LICENCE),
+    Model(3, "msillm-q3", 16, "standard", None, _MSILLM + "0.14bpp.ckpt", _MSILLM_LICENCE),
+    Model(4, "msillm-q4", 16, "standard", None, _MSILLM + "0.3bpp.ckpt", _MSILLM_LICENCE),
+    Model(5, "msillm-q5", 16, "standard", None, _MSILLM + "0.45bpp.ckpt", _MSILLM_LICENCE),
+    Model(6, "msillm-q6", 16, "standard", None, _MSILLM + "0.9bpp.ckpt", _MSILLM_LICENCE),
+    Model(7, "msillm-vlo1", 16, "standard", None, _MSILLM + "0.00218bpp.ckpt", _MSILLM_LICENCE),
+    Model(8, "msillm-vlo2", 16, "standard", None, _MSILLM + "0.00438bpp.ckpt", _MSILLM_LICENCE),
+    Model(64, "msillm-test", 16, "test-only",
+          "bfca40d17ab40456634523398d337f6ab945cd16b561f363e50a804d33ef8e15", None,
+          "CC0-1.0 (trained by this project for conformance; not for real use)"),
+)
 # fmt: on
 
 

@@ -104,11 +104,12 @@ def lowres_pixels(gpc: GpcFile) -> tuple[bytes, int, int] | None:
 def derive_request(gpc: GpcFile) -> GenerationRequest:
     """Derive the generation request of a file (§12), decoding its reference image if any."""
     reference_image = None
-    decoded = lowres_pixels(gpc)
-    if decoded is not None:
-        from .lowres import reference_image as reference_object
+    chunk = gpc.image_chunk
+    if chunk is not None:
+        from .lowres import reference_image_of
 
-        reference_image = reference_object(*decoded)
+        reference_image = reference_image_of(chunk.codec, chunk.check, chunk.data, gpc.width,
+                                             gpc.height, chunk.pixels or None)
     row = registry.template(gpc.template)
     assert row is not None  # TPL-1, checked by the schema
     gen_w, gen_h = generator_size(gpc.width, gpc.height)

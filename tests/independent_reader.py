@@ -93,7 +93,7 @@ def read_text(p: bytes) -> str:
 def read_image(p: bytes, width: int, height: int) -> None:
     """§9 in field order; the codecs' payloads (annex L) go to the reference decoder."""
     codec, pos = varint(p, 0, "IMG-1")
-    if codec not in (1, 2, 3):
+    if codec not in (1, 2, 3, 16):
         raise Reject("IMG-2")
     if len(p) < pos + 4:
         raise Reject("IMG-1")

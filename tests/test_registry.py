@@ -72,7 +72,7 @@ def test_spec_clause_ids_are_unique_definitions() -> None:
 
 def test_every_clause_the_code_raises_is_defined_in_spec() -> None:
     text = "".join((SPEC.parent / name).read_text("utf-8")
-                   for name in ("gpc.md", "lowres.md", "text-codec.md"))
+                   for name in ("gpc.md", "lowres.md", "text-codec.md", "neural.md"))
     defined = set(re.findall(r"\*\*\[([A-Z]+-\d+)\]\*\*", text))
     raised: set[str] = set()
     for path in (ROOT / "refcodec").rglob("*.py"):

@@ -37,7 +37,7 @@ MAX_CHUNKS: Final = 16  # LIM-4
 MAX_COUNT: Final[dict[int, int]] = {int(tag): 1 for tag in Gpc.ChunkTypes}  # §17.1
 TEMPLATE_IDS: Final = frozenset(int(t) for t in Gpc.Templates)  # §17.3
 TEXT_CODEC_IDS: Final = frozenset(int(c) for c in Gpc.TextCodecs)  # §17.2
-IMAGE_CODEC_IDS: Final = frozenset({1, 2, 3})  # §17.5: png, webp, avif (since 1.1)
+IMAGE_CODEC_IDS: Final = frozenset({1, 2, 3, 16})  # §17.5: png, webp, avif, msillm (1.1)
 FORBIDDEN_CONTROLS: Final = frozenset([*range(0x09), *range(0x0B, 0x20), 0x7F])  # TXT-6
 META_KEY_BYTES: Final = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789._-")  # META-2
 MAX_META_KEY: Final = 32
@@ -235,8 +235,8 @@ def _decode_ppm1(data: bytes, text_length: int) -> bytes:
 def _check_image_payload(payload: bytes, width: int, height: int) -> None:
     """§9: codec (IMG-1 layout, IMG-2 registry) in field order, then the codec's payload.
 
-    The codecs themselves (spec/lowres.md, annex L) are outside this container reader: their
-    payload and check (LRS-*, IMG-3) are judged by the reference decoder of the annex.
+    The codecs themselves (annexes L and N) are outside this container reader: their
+    payload and check (LRS-*, NRL-*, IMG-3) are judged by the annexes' reference decoders.
     """
     io = KaitaiStream(BytesIO(payload))
     codec = _varint(io, "IMG-1", "image codec")

@@ -35,6 +35,7 @@ __all__ = [
     "preview",
     "psnr",
     "reference_image",
+    "reference_image_of",
     "reference_png",
 ]
 
@@ -162,13 +163,29 @@ def _choose(
     return probe(by_bytes)[0]
 
 
+def _encode_neural(low: Image.Image, model_name: str, max_bytes: int | None
+                   ) -> tuple[int, int, bytes]:
+    """Image codec 16, MS-ILLM with a registered model (spec/neural.md): no quality knob."""
+    from .. import neural
+
+    check, data = neural.encode(low.convert("RGB"), model_name)
+    if max_bytes is not None and len(data) > max_bytes:
+        msg = f"{model_name} needs {len(data)} bytes, over the budget of {max_bytes}"
+        raise UsageError(msg)
+    return neural.CODEC_ID, check, data
+
+
 def encode_lowres_image(
     low: Image.Image,
     codec_name: str,
     psnr: float | None = None,
     max_bytes: int | None = None,
 ) -> tuple[int, int, bytes]:
-    """Code an already reduced RGB image: ``(codec_id, check, data)`` of the chunk."""
+    """Code an already reduced RGB image: ``(codec_id, check, data)`` of the chunk.
+
+    ``codec_name`` is an image codec (png, webp, avif) or an MS-ILLM model name."""
+    if codec_name.startswith("msillm-"):
+        return _encode_neural(low, codec_name, max_bytes)
     codec = codec_by_name(codec_name)
     if psnr is None and max_bytes is None:
         psnr = DEFAULT_PSNR
@@ -197,8 +214,12 @@ def encode_lowres(
 def decode_lowres(
     codec_id: int, check: int, data: bytes, width: int, height: int
 ) -> tuple[bytes, int, int]:
-    """The exact RGB8 low-resolution pixels of an image chunk, for a ``width`` x ``height``
-    file: ``(rgb, low_width, low_height)``. Raises FormatError (LRS-*, IMG-3)."""
+    """The RGB8 low-resolution pixels of an image chunk, for a ``width`` x ``height``
+    file: ``(rgb, low_width, low_height)``. Raises FormatError (LRS-*, NRL-*, IMG-3).
+
+    The pixels are exact for codecs 1-3 (LRS-1); for codec 16 the symbols are (NRL-9)."""
+    if codec_id == NEURAL_CODEC_ID:
+        return _decode_neural(check, data, width, height)[:3]
     codec = CODECS.get(codec_id)
     if codec is None:
         msg = f"unsupported image codec {codec_id}"
@@ -213,10 +234,35 @@ def decode_lowres(
     return rgb, lw, lh
 
 
+NEURAL_CODEC_ID = 16  # refcodec.neural.CODEC_ID, without importing the optional codec
+
+
+def _decode_neural(check: int, data: bytes, width: int, height: int
+                   ) -> tuple[bytes, int, int, bytes]:
+    from .. import neural
+
+    lw, lh = lowres_size(width, height)
+    rgb, symbols = neural.decode(data, lw, lh, check=check)
+    return rgb, lw, lh, symbols
+
+
 def reference_image(rgb: bytes, width: int, height: int) -> dict[str, object]:
-    """The ``reference_image`` member of the generation request (LRS-12)."""
+    """The ``reference_image`` member of the generation request for codecs 1-3 (LRS-12)."""
     return {"width": width, "height": height,
             "pixels_sha256": hashlib.sha256(rgb).hexdigest()}
+
+
+def reference_image_of(codec_id: int, check: int, data: bytes, width: int, height: int,
+                       rgb: bytes | None = None) -> dict[str, object]:
+    """``reference_image`` of a file's image chunk: LRS-12, or NRL-11 for codec 16, whose
+    pixels are not integer-exact and whose symbols are named instead."""
+    if codec_id == NEURAL_CODEC_ID:
+        _, lw, lh, symbols = _decode_neural(check, data, width, height)
+        return {"width": lw, "height": lh, "symbols_sha256": hashlib.sha256(symbols).hexdigest()}
+    if rgb is None:
+        rgb = decode_lowres(codec_id, check, data, width, height)[0]
+    lw, lh = lowres_size(width, height)
+    return reference_image(rgb, lw, lh)
 
 
 def reference_png(rgb: bytes, width: int, height: int) -> bytes:

@@ -24,6 +24,7 @@ from definitions import CASES, UNTESTABLE, Case  # noqa: E402
 import refcodec  # noqa: E402
 from refcodec import registry  # noqa: E402
 from refcodec.container import payload_bytes  # noqa: E402
+from refcodec.lowres import NEURAL_CODEC_ID  # noqa: E402
 from refcodec.request import lowres_pixels  # noqa: E402
 
 SPEC_VERSION = f"{registry.SPEC_VERSION[0]}.{registry.SPEC_VERSION[1]}"
@@ -53,12 +54,19 @@ def expected_fields(data: bytes) -> dict[str, Any]:
         "text_sha256": sha256(gpc.text.encode("utf-8")),
         "chunks": [{"tag": c.tag, "payload_size": len(payload_bytes(c))} for c in gpc.chunks],
     }
-    decoded = lowres_pixels(gpc)
-    if decoded is not None:
-        rgb, width, height = decoded
-        fields["lowres"] = {"width": width, "height": height,
-                            "pixels_sha256": sha256(rgb), "file": "lowres.ppm"}
+    chunk = gpc.image_chunk
+    if chunk is not None:
+        # What the request pins: the pixels (codecs 1-3, LRS-12) or the symbols (16, NRL-11).
+        fields["lowres"] = refcodec.derive_request(gpc).reference_image
+        if exact_pixels(gpc):
+            fields["lowres"]["file"] = "lowres.ppm"
     return fields
+
+
+def exact_pixels(gpc: refcodec.GpcFile) -> bool:
+    """Whether the decoded reference image is exact (not for the neural codec, NRL-10)."""
+    chunk = gpc.image_chunk
+    return chunk is not None and chunk.codec != NEURAL_CODEC_ID
 
 
 def ppm(rgb: bytes, width: int, height: int) -> bytes:
@@ -82,8 +90,9 @@ def case_files(case: Case) -> dict[str, bytes]:
     if case.clause is None:
         request = refcodec.derive_request(refcodec.parse(case.data)).to_json()
         files["request.json"] = request
-        decoded = lowres_pixels(refcodec.parse(case.data))
-        if decoded is not None:
+        gpc = refcodec.parse(case.data)
+        decoded = lowres_pixels(gpc)
+        if decoded is not None and exact_pixels(gpc):
             files["lowres.ppm"] = ppm(*decoded)
         record["roundtrip"] = True
         record["expected"] = expected_fields(case.data)

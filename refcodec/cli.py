@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from . import registry
-from .errors import FormatError, GpcError, UsageError
+from .errors import BackendUnavailable, FormatError, GpcError, UsageError
 
 __all__ = ["main"]
 
@@ -192,13 +192,20 @@ def cmd_validate(args: argparse.Namespace) -> int:
             clause, message = exc.clause, exc.message
         except UsageError as exc:
             message = str(exc)
+        except BackendUnavailable as exc:  # IMG-3: undecidable here, so never called valid
+            message = f"cannot check: {exc}"
+            clause = "UNCHECKED"
         valid = not message
         invalid += not valid
         if args.json:
             result: dict[str, Any] = {"path": path, "valid": valid}
-            if not valid:
+            if clause == "UNCHECKED":
+                result.update(valid=None, clause=None, message=message)
+            elif not valid:
                 result.update(clause=clause, message=message)
             out.write(json.dumps(result, ensure_ascii=False) + "\n")
+        elif clause == "UNCHECKED":
+            out.write(f"{path}: UNCHECKED {message}\n")
         elif not valid:
             label = f"[{clause}] " if clause else ""
             out.write(f"{path}: INVALID {label}{message}\n")
@@ -377,6 +384,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="reference image codec: auto (default: the best available of avif, "
                           "webp, png), none (a text-only file), png, webp, avif, or an "
                           "MS-ILLM model (" + ", ".join(neural) + "; needs the neural extra)")
+    enc.add_argument("--model-dir", metavar="DIR",
+                     help="folder of neural model files (default: $GPC_MODEL_DIR, then "
+                          "~/.cache/gpc/models)")
     budget = enc.add_mutually_exclusive_group()
     budget.add_argument("--lowres-psnr", type=float, metavar="DB",
                         help="target PSNR of the decoded reference image (default 25)")
@@ -396,6 +406,7 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("paths", nargs="+", metavar="PATH")
     val.add_argument("--json", action="store_true", help="print JSON Lines, one per file")
     val.add_argument("-q", "--quiet", action="store_true", help="print only invalid files")
+    val.add_argument("--model-dir", metavar="DIR", help="folder of neural model files")
     val.set_defaults(func=cmd_validate)
 
     dec = sub.add_parser("decode", help="derive the generation request or images of a file")
@@ -404,6 +415,7 @@ def build_parser() -> argparse.ArgumentParser:
     mode = dec.add_mutually_exclusive_group(required=True)
     mode.add_argument("--request-only", action="store_true",
                       help="write the normative generation request (canonical JSON)")
+    dec.add_argument("--model-dir", metavar="DIR", help="folder of neural model files")
     mode.add_argument("--lowres-only", action="store_true",
                       help="write the decoded reference image at its own size (PNG)")
     mode.add_argument("--renderer", choices=["preview", "openai"],
@@ -450,6 +462,8 @@ def _package_version() -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if getattr(args, "model_dir", None) and args.command in ("encode", "decode", "validate"):
+        os.environ["GPC_MODEL_DIR"] = args.model_dir  # where neural models load from
     try:
         return int(args.func(args))
     except UsageError as exc:

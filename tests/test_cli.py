@@ -184,6 +184,37 @@ def test_lowres_modes_need_an_image_chunk(tmp_path: Path) -> None:
     assert not (tmp_path / "low.png").exists()
 
 
+WITHOUT_NEURAL = """
+import sys
+class Block:
+    def find_spec(self, name, path, target=None):
+        if name.split(".")[0] in ("torch", "compressai"):
+            raise ImportError(name)
+sys.meta_path.insert(0, Block())
+from refcodec.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+CONFORMANCE = Path(__file__).resolve().parent.parent / "conformance" / "cases"
+
+
+def test_files_of_other_codecs_need_no_neural_extra(tmp_path: Path) -> None:
+    neural = CONFORMANCE / "v-lowres-msillm-test-1024" / "input.gpc"
+    avif = CONFORMANCE / "v-lowres-avif-1024" / "input.gpc"
+    run = subprocess.run([sys.executable, "-c", WITHOUT_NEURAL, "validate", str(avif),
+                          str(neural)], capture_output=True, text=True, check=False, timeout=120)
+    assert run.returncode == 1
+    lines = run.stdout.splitlines()
+    assert lines[0] == f"{avif}: ok"
+    assert lines[1].startswith(f"{neural}: UNCHECKED cannot check: ")
+    assert "pip install 'gpc-refcodec[neural]'" in lines[1]
+    low = tmp_path / "low.png"
+    run = subprocess.run([sys.executable, "-c", WITHOUT_NEURAL, "decode", str(avif),
+                          "--lowres-only", "-o", str(low)], capture_output=True, text=True,
+                         check=False, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert low.exists()
+
+
 def test_version_flag() -> None:
     run = gpc("--version")
     assert run.returncode == 0

@@ -51,6 +51,15 @@ def _update(table: Table, local: dict[int, dict[int, int]], history: int, symbol
                 counts[sym] = (count + 1) >> 1
 
 
+def _context(table: Table, local: dict[int, dict[int, int]], history: int, order: int,
+             mask: int) -> dict[int, int] | None:
+    """The counts of the order-``order`` context ([TXC-8]): the text's own if it has any,
+    else the prior's, else None."""
+    key = (order << ORDER_SHIFT) | (history & mask)
+    counts = local.get(key)
+    return counts if counts is not None else table.get(key)
+
+
 def encode(raw: bytes, table: Table, coder: RangeEncoder | None = None) -> bytes:
     """Range-coded data of ``raw`` under the model ([TXC-9]); ``coder`` may record calls."""
     coder = coder if coder is not None else RangeEncoder()
@@ -59,12 +68,9 @@ def encode(raw: bytes, table: Table, coder: RangeEncoder | None = None) -> bytes
     for symbol in raw:
         excluded: set[int] = set()
         for order, mask in ORDER_MASKS:
-            key = (order << ORDER_SHIFT) | (history & mask)
-            counts = local.get(key)
+            counts = _context(table, local, history, order, mask)
             if counts is None:
-                counts = table.get(key)
-                if counts is None:
-                    continue
+                continue
             cum = total = distinct = 0
             freq = 0
             for sym, count in sorted(counts.items()):
@@ -99,12 +105,9 @@ def decode(data: bytes, length: int, table: Table) -> bytes:
         excluded: set[int] = set()
         symbol = -1
         for order, mask in ORDER_MASKS:
-            key = (order << ORDER_SHIFT) | (history & mask)
-            counts = local.get(key)
+            counts = _context(table, local, history, order, mask)
             if counts is None:
-                counts = table.get(key)
-                if counts is None:
-                    continue
+                continue
             items = [(s, c) for s, c in sorted(counts.items()) if s not in excluded]
             if not items:
                 continue

@@ -32,9 +32,11 @@ __all__ = [
     "encode_batch",
     "encode_batch_async",
     "list_inputs",
+    "mirror_jobs",
 ]
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff", ".bmp", ".ppm"})
+GPC_SUFFIXES = frozenset({".gpc"})
 
 
 @dataclass
@@ -93,6 +95,14 @@ def list_inputs(source: Path, suffixes: frozenset[str]) -> list[Path]:
         if path.is_file() and path.suffix.lower() in suffixes
         and not any(part.startswith(".") for part in path.relative_to(source).parts)
     )
+
+
+def mirror_jobs(source: Path, target: Path, suffixes: frozenset[str],
+                out_suffix: str) -> list[tuple[Path, Path]]:
+    """``(input, output)`` pairs: each input file under ``source`` and the file of the same
+    relative path under ``target``, with ``out_suffix``."""
+    return [(p, target / p.relative_to(source).with_suffix(out_suffix))
+            for p in list_inputs(source, suffixes)]
 
 
 class _Progress:
@@ -235,9 +245,7 @@ def encode_batch(
     settings: BackendSettings, **options: Any,
 ) -> BatchReport:
     """Encode every image under ``input_dir`` to ``output_dir/<same path>.gpc``."""
-    source, target = Path(input_dir), Path(output_dir)
-    jobs = [(p, target / p.relative_to(source).with_suffix(".gpc"))
-            for p in list_inputs(source, IMAGE_SUFFIXES)]
+    jobs = mirror_jobs(Path(input_dir), Path(output_dir), IMAGE_SUFFIXES, ".gpc")
     return asyncio.run(encode_batch_async(jobs, settings, **options))
 
 
@@ -288,7 +296,5 @@ def decode_batch(
     settings: BackendSettings, **options: Any,
 ) -> BatchReport:
     """Render every ``.gpc`` under ``input_dir`` to ``output_dir/<same path>.png``."""
-    source, target = Path(input_dir), Path(output_dir)
-    jobs = [(p, target / p.relative_to(source).with_suffix(".png"))
-            for p in list_inputs(source, frozenset({".gpc"}))]
+    jobs = mirror_jobs(Path(input_dir), Path(output_dir), GPC_SUFFIXES, ".png")
     return asyncio.run(decode_batch_async(jobs, settings, **options))

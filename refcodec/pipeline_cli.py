@@ -181,11 +181,9 @@ def run_encode(args: argparse.Namespace) -> int:
         if args.describe == "none":
             msg = f"{source} is a folder: folders need --describe openai"
             raise UsageError(msg)
-        from .batch import IMAGE_SUFFIXES, encode_batch_async, list_inputs
+        from .batch import IMAGE_SUFFIXES, encode_batch_async, mirror_jobs
 
-        output = Path(args.output)
-        jobs = [(p, output / p.relative_to(source).with_suffix(".gpc"))
-                for p in list_inputs(source, IMAGE_SUFFIXES)]
+        jobs = mirror_jobs(source, Path(args.output), IMAGE_SUFFIXES, ".gpc")
         if not jobs:
             msg = f"no images under {source}"
             raise UsageError(msg)
@@ -249,11 +247,9 @@ def run_decode(args: argparse.Namespace) -> int:
     if source.is_dir():
         import asyncio
 
-        from .batch import decode_batch_async, list_inputs
+        from .batch import GPC_SUFFIXES, decode_batch_async, mirror_jobs
 
-        output = Path(args.output)
-        jobs = [(p, output / p.relative_to(source).with_suffix(".png"))
-                for p in list_inputs(source, frozenset({".gpc"}))]
+        jobs = mirror_jobs(source, Path(args.output), GPC_SUFFIXES, ".png")
         if not jobs:
             msg = f"no .gpc files under {source}"
             raise UsageError(msg)

@@ -77,7 +77,7 @@ def main() -> int:
             low = reduce(squash(source, (1024, 1024)))
         reference = low.tobytes()
         for codec in CODECS.values():
-            codec_id, _, data = encode_lowres_image(low, codec.name, psnr=args.psnr)
+            codec_id, _, data, _ = encode_lowres_image(low, codec.name, psnr=args.psnr)
             header = len(bytes([codec_id])) + 4
             chunk_bytes[codec.name].append(header + len(data))
             decoded = codec.decode(data, *low.size)

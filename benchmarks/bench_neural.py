@@ -135,7 +135,7 @@ def main() -> None:
         psnrs.append(psnr(low.tobytes(), rgb, low.size))
         if not args.no_avif:
             try:
-                cid, acheck, adata = encode_lowres_image(low, "avif", max_bytes=size - 5)
+                cid, acheck, adata, _ = encode_lowres_image(low, "avif", max_bytes=size - 5)
                 arg, _, _ = decode_avif(cid, acheck, adata, 1024, 1024)
                 avif_psnrs.append(psnr(low.tobytes(), arg, low.size))
                 avif_sizes.append(5 + len(adata))

@@ -24,7 +24,6 @@ from definitions import CASES, UNTESTABLE, Case  # noqa: E402
 import refcodec  # noqa: E402
 from refcodec import registry  # noqa: E402
 from refcodec.container import payload_bytes  # noqa: E402
-from refcodec.lowres import NEURAL_CODEC_ID  # noqa: E402
 from refcodec.request import lowres_pixels  # noqa: E402
 
 SPEC_VERSION = f"{registry.SPEC_VERSION[0]}.{registry.SPEC_VERSION[1]}"
@@ -66,7 +65,7 @@ def expected_fields(data: bytes) -> dict[str, Any]:
 def exact_pixels(gpc: refcodec.GpcFile) -> bool:
     """Whether the decoded reference image is exact (not for the neural codec, NRL-10)."""
     chunk = gpc.image_chunk
-    return chunk is not None and chunk.codec != NEURAL_CODEC_ID
+    return chunk is not None and chunk.decode(gpc.width, gpc.height).exact_pixels
 
 
 def ppm(rgb: bytes, width: int, height: int) -> bytes:

@@ -40,7 +40,7 @@ def main() -> None:
         if (HERE / f"{name}.bin").exists() and name not in sys.argv[1:]:
             continue  # committed payloads are never remade unless named
         squashed = photo.resize((width, height), Image.Resampling.LANCZOS)
-        codec_id, check, data = encode_lowres(squashed, codec, psnr=psnr)
+        codec_id, check, data, _ = encode_lowres(squashed, codec, psnr=psnr)
         # payload file: codec varint (one byte here), check u32le, data
         (HERE / f"{name}.bin").write_bytes(bytes([codec_id]) + struct.pack("<I", check) + data)
         print(f"{name}: {len(data)} bytes of {codec} data")

@@ -15,13 +15,16 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from .atomic import write_atomic
 from .backends.errors import redact
 from .backends.settings import BackendSettings
 from .backends.usage import Usage
 from .errors import GpcError
+
+if TYPE_CHECKING:
+    from .encoder import EncodeOptions
 
 __all__ = [
     "IMAGE_SUFFIXES",
@@ -178,40 +181,29 @@ async def _run(
 async def encode_batch_async(
     inputs: Sequence[tuple[Path, Path]],
     settings: BackendSettings,
+    options: EncodeOptions,
     *,
-    max_bytes: int | None = None,
-    target_bpp: float | None = None,
-    word_budget: int | None = None,
-    template: int = 1,
-    meta: dict[str, str] | None = None,
-    text_codecs: tuple[int, ...] | None = None,
-    lowres: str | None = None,
-    lowres_psnr: float | None = None,
-    lowres_bytes: int | None = None,
     resume: bool = False,
     progress: bool | None = None,
     stream: TextIO = sys.stderr,
 ) -> BatchReport:
-    """Describe and encode each ``(image, output.gpc)`` pair; ``lowres`` names the codec of
-    a reference image chunk (``None``: text-only files)."""
+    """Describe and encode each ``(image, output.gpc)`` pair with the captioner of
+    ``settings``, through the one encode path (:func:`refcodec.encoder.encode_image_async`)."""
     from .backends.openai_backend import AsyncCaptioner, prepare_caption_image
     from .container import read
-    from .encode import image_size, lowres_chunk
-    from .ratecontrol import budget_from_bpp, fit_description_async
+    from .encode import image_size
+    from .encoder import encode_image_async
 
     report = BatchReport("encode", settings)
 
-    def budget_for(size: tuple[int, int]) -> int | None:
-        return budget_from_bpp(target_bpp, size) if target_bpp is not None else max_bytes
-
     def valid(source: Path, output: Path) -> ItemResult | None:
         try:
-            gpc = read(output)
+            gpc = read(output, model_dir=options.model_dir)
             size = image_size(source)
         except (GpcError, OSError):
             return None
         data_size = output.stat().st_size
-        budget = budget_for(size)
+        budget = options.budget_for(size)
         if (gpc.width, gpc.height) != size or (budget is not None and data_size > budget):
             return None
         return ItemResult(source, output, "skipped", data_size, size[0] * size[1])
@@ -219,34 +211,32 @@ async def encode_batch_async(
     async with AsyncCaptioner(settings, report.usage) as captioner:
 
         async def work(source: Path, output: Path) -> ItemResult:
-            size = await asyncio.to_thread(image_size, source)
             png = await asyncio.to_thread(prepare_caption_image, source,
                                           settings.caption_max_side)
-            image = None
-            if lowres is not None:
-                image = await asyncio.to_thread(lowres_chunk, source, lowres, size=size,
-                                                psnr=lowres_psnr, max_bytes=lowres_bytes)
 
             async def describe(words: int) -> str:
                 return await captioner.describe(png, words)
 
-            fit = await fit_description_async(describe, size=size, max_bytes=budget_for(size),
-                                              template=template, meta=meta,
-                                              text_codecs=text_codecs,
-                                              word_budget=word_budget, image=image)
-            await asyncio.to_thread(write_atomic, output, fit.data)
-            return ItemResult(source, output, "done", len(fit.data), size[0] * size[1])
+            result = await encode_image_async(source, describe, options)
+            await asyncio.to_thread(write_atomic, output, result.data)
+            return ItemResult(source, output, "done", len(result.data),
+                              result.size[0] * result.size[1])
 
         return await _run(report, inputs, work, valid, resume, progress, stream)
 
 
 def encode_batch(
     input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[str],
-    settings: BackendSettings, **options: Any,
+    settings: BackendSettings, *, resume: bool = False, progress: bool | None = None,
+    stream: TextIO = sys.stderr, **options: Any,
 ) -> BatchReport:
-    """Encode every image under ``input_dir`` to ``output_dir/<same path>.gpc``."""
+    """Encode every image under ``input_dir`` to ``output_dir/<same path>.gpc``;
+    ``options`` are the fields of :class:`~refcodec.encoder.EncodeOptions`."""
+    from .encoder import EncodeOptions
+
     jobs = mirror_jobs(Path(input_dir), Path(output_dir), IMAGE_SUFFIXES, ".gpc")
-    return asyncio.run(encode_batch_async(jobs, settings, **options))
+    return asyncio.run(encode_batch_async(jobs, settings, EncodeOptions(**options),
+                                          resume=resume, progress=progress, stream=stream))
 
 
 # ---------------------------------------------------------------------- decode
@@ -257,6 +247,7 @@ async def decode_batch_async(
     resume: bool = False,
     progress: bool | None = None,
     stream: TextIO = sys.stderr,
+    model_dir: Path | None = None,
 ) -> BatchReport:
     """Render each ``(file.gpc, output.png)`` pair."""
     from .backends.openai_backend import AsyncRenderer
@@ -268,7 +259,7 @@ async def decode_batch_async(
         from PIL import Image
 
         try:
-            gpc = read(source)
+            gpc = read(source, model_dir=model_dir)
             with Image.open(output) as image:
                 image.load()
                 ok = image.size == (gpc.width, gpc.height)
@@ -282,7 +273,7 @@ async def decode_batch_async(
     async with AsyncRenderer(settings, report.usage) as renderer:
 
         async def work(source: Path, output: Path) -> ItemResult:
-            gpc = await asyncio.to_thread(read, source)
+            gpc = await asyncio.to_thread(read, source, model_dir=model_dir)
             png = await renderer.render(gpc)
             await asyncio.to_thread(write_atomic, output, png)
             return ItemResult(source, output, "done", source.stat().st_size,

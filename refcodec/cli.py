@@ -23,78 +23,57 @@ __all__ = ["main"]
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
-def _template_id(value: str) -> int:
-    row = registry.by_name(registry.TEMPLATES, value)
-    if row is None and value.isdigit():
-        row = registry.template(int(value))
-    if row is None:
-        names = ", ".join(t.name for t in registry.TEMPLATES)
-        msg = f"unknown template {value!r} (choose from {names})"
-        raise argparse.ArgumentTypeError(msg)
-    return row.id
-
-
-def _meta_pair(value: str) -> tuple[str, str]:
-    key, sep, val = value.partition("=")
-    if not sep:
-        msg = f"expected KEY=VALUE, got {value!r}"
-        raise argparse.ArgumentTypeError(msg)
-    return key, val
-
-
-def _read_text(args: argparse.Namespace) -> str:
-    if args.text is not None:
-        return str(args.text)
-    from .limits import MAX_TEXT_BYTES
-
-    try:
-        with open(args.text_file, "rb") as handle:
-            raw = handle.read(MAX_TEXT_BYTES + 3)  # room for a final CR LF
-    except OSError as exc:
-        msg = f"cannot read {args.text_file}: {exc.strerror}"
-        raise UsageError(msg) from None
-    if len(raw) > MAX_TEXT_BYTES + 2:
-        msg = f"{args.text_file} is longer than the {MAX_TEXT_BYTES}-byte text limit"
-        raise FormatError("LIM-3", msg)
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        msg = f"{args.text_file} is not UTF-8 text"
-        raise UsageError(msg) from None
-    return text.replace("\r\n", "\n").removesuffix("\n")
-
-
 # ------------------------------------------------------------------ encode
 def cmd_encode(args: argparse.Namespace) -> int:
-    from .container import write
-    from .encode import encode, image_size, lowres_chunk
-    from .pipeline_cli import run_encode, wants_encode_pipeline
+    """``gpc encode``: one image (given text or a captioner), or a folder (captioner)."""
+    from .cli_options import encode_options, settings_from_args
+    from .encoder import encode_image, fixed_text, read_description
 
-    if wants_encode_pipeline(args):
-        return run_encode(args)
-    if args.text is None and args.text_file is None:
+    has_text = args.text is not None or args.text_file is not None
+    if args.describe != "none" and has_text:
+        msg = "--describe openai writes the description: drop --text/--text-file"
+        raise UsageError(msg)
+    if args.describe == "none" and not has_text:
         msg = "give the description with --text/--text-file, or use --describe openai"
         raise UsageError(msg)
-    text = _read_text(args)
-    size = image_size(args.image)
-    codecs = None
-    if args.text_codec != "auto":
-        row = registry.by_name(registry.TEXT_CODECS, args.text_codec)
-        assert row is not None  # argparse choices come from the registry
-        codecs = (row.id,)
-    image = None
-    if args.lowres != "none":
-        from .lowres import best_codec
+    options = encode_options(args)
+    source = Path(args.image)
+    if source.is_dir():
+        if args.describe == "none":
+            msg = f"{source} is a folder: folders need --describe openai"
+            raise UsageError(msg)
+        import asyncio
 
-        codec = best_codec() if args.lowres == "auto" else args.lowres
-        image = lowres_chunk(args.image, codec, size=size, psnr=args.lowres_psnr,
-                             max_bytes=args.lowres_bytes)
-    gpc = encode(text, size=size, template=args.template, meta=dict(args.meta or []),
-                 text_codecs=codecs, image=image)
-    written = write(args.output, gpc)
-    bpp = written * 8 / (size[0] * size[1])
-    lowres = f", low-res {len(image.data)} bytes" if image else ""
-    print(f"{args.output}: {written} bytes, {size[0]}x{size[1]}, {bpp:.6f} bpp{lowres}")
+        from .batch import IMAGE_SUFFIXES, encode_batch_async, mirror_jobs
+
+        jobs = mirror_jobs(source, Path(args.output), IMAGE_SUFFIXES, ".gpc")
+        if not jobs:
+            msg = f"no images under {source}"
+            raise UsageError(msg)
+        report = asyncio.run(encode_batch_async(jobs, settings_from_args(args), options,
+                                                resume=args.resume))
+        print(report.summary())
+        return EXIT_INVALID if report.failed else EXIT_OK
+
+    from .atomic import write_atomic
+
+    usage_line = ""
+    if args.describe == "openai":
+        from .backends.openai_backend import Captioner, prepare_caption_image
+
+        settings = settings_from_args(args)
+        png = prepare_caption_image(source, settings.caption_max_side)
+        with Captioner(settings) as captioner:
+            result = encode_image(source, lambda words: captioner.describe(png, words),
+                                  options)
+            usage_line = captioner.usage.summary(settings)
+    else:
+        text = args.text if args.text is not None else read_description(args.text_file)
+        result = encode_image(source, fixed_text(text), options)
+    write_atomic(args.output, result.data)
+    print(result.summary(args.output))
+    if usage_line:
+        print(f"API usage: {usage_line}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -179,6 +158,7 @@ def _iter_paths(paths: Sequence[str]) -> Iterator[str]:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     # parse_container makes every check of the spec (the file object is not needed here).
+    from .cli_options import model_dir
     from .schema import parse_container
 
     invalid = 0
@@ -187,7 +167,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         clause: str | None = None
         message = ""
         try:
-            parse_container(_read_file(path))
+            parse_container(_read_file(path), model_dir(args))
         except FormatError as exc:
             clause, message = exc.clause, exc.message
         except UsageError as exc:
@@ -216,15 +196,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 # ------------------------------------------------------------------ decode
 def cmd_decode(args: argparse.Namespace) -> int:
+    """``gpc decode``: the request, the reference image, a preview, or a rendering."""
     from .atomic import write_atomic
+    from .cli_options import model_dir
+
+    folder = model_dir(args)
+    if args.renderer == "openai" or Path(args.file).is_dir():
+        return _render(args, folder)
     from .container import parse
-    from .pipeline_cli import run_decode, wants_decode_pipeline
     from .request import derive_request
 
-    if wants_decode_pipeline(args):
-        return run_decode(args)
-
-    gpc = parse(_read_file(args.file))
+    gpc = parse(_read_file(args.file), model_dir=folder)
     if args.request_only:
         request = derive_request(gpc).to_json()
         if args.output == "-":
@@ -245,6 +227,45 @@ def cmd_decode(args: argparse.Namespace) -> int:
         write_atomic(args.output, reference_png(*decoded))
     else:  # --renderer preview: the offline, model-free view of a multimodal file
         write_atomic(args.output, _png(preview(*decoded, gpc.width, gpc.height)))
+    return EXIT_OK
+
+
+def _render(args: argparse.Namespace, folder: Path | None) -> int:
+    """``gpc decode --renderer openai``: a file to a PNG, or a folder to a folder."""
+    from .cli_options import settings_from_args
+
+    if args.renderer != "openai":
+        msg = "decoding a folder needs --renderer openai"
+        raise UsageError(msg)
+    settings = settings_from_args(args)
+    source = Path(args.file)
+    if source.is_dir():
+        import asyncio
+
+        from .batch import GPC_SUFFIXES, decode_batch_async, mirror_jobs
+
+        jobs = mirror_jobs(source, Path(args.output), GPC_SUFFIXES, ".png")
+        if not jobs:
+            msg = f"no .gpc files under {source}"
+            raise UsageError(msg)
+        report = asyncio.run(decode_batch_async(jobs, settings, resume=args.resume,
+                                                model_dir=folder))
+        print(report.summary())
+        return EXIT_INVALID if report.failed else EXIT_OK
+    if args.output == "-":
+        msg = "--renderer writes a PNG file: give -o FILE.png"
+        raise UsageError(msg)
+    from .atomic import write_atomic
+    from .backends.openai_backend import Renderer
+    from .container import parse
+
+    gpc = parse(_read_file(source), model_dir=folder)
+    with Renderer(settings) as renderer:
+        png = renderer.render(gpc)
+        usage_line = renderer.usage.summary(settings)
+    write_atomic(args.output, png)
+    print(f"{args.output}: {gpc.width}x{gpc.height} PNG rendered by {settings.image_model}")
+    print(f"API usage: {usage_line}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -354,7 +375,7 @@ def _read_file(path: str | os.PathLike[str]) -> bytes:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .pipeline_cli import add_decode_options, add_encode_options
+    from .cli_options import add_decode_options, add_encode_options
 
     parser = argparse.ArgumentParser(prog="gpc", description=__doc__.splitlines()[0] if __doc__
                                      else None)
@@ -364,36 +385,6 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     enc = sub.add_parser("encode", help="encode an image and its description into a .gpc file")
-    enc.add_argument("image", help="the source image (its size is recorded)")
-    enc.add_argument("-o", "--output", required=True, help="the .gpc file to write")
-    source = enc.add_mutually_exclusive_group()
-    source.add_argument("--text", help="the description")
-    source.add_argument("--text-file", help="a UTF-8 file holding the description")
-    enc.add_argument("--template", type=_template_id, default=1,
-                     help="prompt template, by name or ID: "
-                          + ", ".join(f"{t.name} ({t.id})" for t in registry.TEMPLATES)
-                          + " (default: raster-scan-v1)")
-    enc.add_argument("--text-codec", default="auto",
-                     choices=["auto", *(c.name for c in registry.TEXT_CODECS)],
-                     help="text codec (default: auto, the smallest)")
-    neural = [m.name for m in registry.MODELS]
-    enc.add_argument("--lowres", default="auto",
-                     choices=["auto", "none", *(c.name for c in registry.IMAGE_CODECS
-                                                if c.name != "msillm"), *neural],
-                     metavar="CODEC",
-                     help="reference image codec: auto (default: the best available of avif, "
-                          "webp, png), none (a text-only file), png, webp, avif, or an "
-                          "MS-ILLM model (" + ", ".join(neural) + "; needs the neural extra)")
-    enc.add_argument("--model-dir", metavar="DIR",
-                     help="folder of neural model files (default: $GPC_MODEL_DIR, then "
-                          "~/.cache/gpc/models)")
-    budget = enc.add_mutually_exclusive_group()
-    budget.add_argument("--lowres-psnr", type=float, metavar="DB",
-                        help="target PSNR of the decoded reference image (default 25)")
-    budget.add_argument("--lowres-bytes", type=int, metavar="N",
-                        help="largest reference image payload, in bytes")
-    enc.add_argument("--meta", type=_meta_pair, action="append", metavar="KEY=VALUE",
-                     help="add a metadata entry (repeatable)")
     add_encode_options(enc)
     enc.set_defaults(func=cmd_encode)
 
@@ -410,17 +401,6 @@ def build_parser() -> argparse.ArgumentParser:
     val.set_defaults(func=cmd_validate)
 
     dec = sub.add_parser("decode", help="derive the generation request or images of a file")
-    dec.add_argument("file")
-    dec.add_argument("-o", "--output", required=True, help="output path, or - for stdout")
-    mode = dec.add_mutually_exclusive_group(required=True)
-    mode.add_argument("--request-only", action="store_true",
-                      help="write the normative generation request (canonical JSON)")
-    dec.add_argument("--model-dir", metavar="DIR", help="folder of neural model files")
-    mode.add_argument("--lowres-only", action="store_true",
-                      help="write the decoded reference image at its own size (PNG)")
-    mode.add_argument("--renderer", choices=["preview", "openai"],
-                      help="preview: the reference image upscaled to the file's size (PNG); "
-                           "openai: render with an image model (OpenAI or compatible)")
     add_decode_options(dec)
     dec.set_defaults(func=cmd_decode)
 
@@ -462,8 +442,6 @@ def _package_version() -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if getattr(args, "model_dir", None) and args.command in ("encode", "decode", "validate"):
-        os.environ["GPC_MODEL_DIR"] = args.model_dir  # where neural models load from
     try:
         return int(args.func(args))
     except UsageError as exc:

@@ -11,10 +11,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from . import registry, schema, textcodecs
+from . import registry, schema
 from .atomic import write_atomic
+from .chunks import Chunk, ImageChunk, MetaChunk, TextChunk, UnknownChunk, payload_bytes
 from .errors import FormatError, UsageError
 from .limits import MAX_FILE_BYTES
 
@@ -31,70 +31,6 @@ __all__ = [
     "read",
     "write",
 ]
-
-@dataclass(frozen=True)
-class TextChunk:
-    """The description (§8): its template, codec, coded bytes and decoded text."""
-
-    template: int
-    codec: int
-    data: bytes
-    text: str
-
-    tag = schema.TAG_TEXT
-
-    @classmethod
-    def encode(cls, text: str, template: int, codecs: tuple[int, ...] | None = None) -> TextChunk:
-        """Code ``text`` with the codec that gives the smallest payload (TXT-7)."""
-        if registry.template(template) is None:
-            msg = f"unknown prompt template {template}"
-            raise FormatError("TPL-1", msg)
-        codec, data = textcodecs.encode_text(text, template, codecs)
-        return cls(template, codec, data, text)
-
-    @property
-    def text_length(self) -> int:
-        return len(self.text.encode("utf-8"))
-
-    @property
-    def payload_size(self) -> int:
-        return textcodecs.payload_size(self.codec, self.text_length, self.data, self.template)
-
-
-@dataclass(frozen=True)
-class ImageChunk:
-    """The low-resolution reference image (§9): codec, symbol check and payload.
-
-    ``pixels`` holds the decoded RGB8 image (spec/lowres.md LRS-1) once known: a parsed
-    chunk always has it; a chunk made by hand gets it when the file is built.
-    """
-
-    codec: int
-    check: int
-    data: bytes
-    pixels: bytes = field(default=b"", compare=False, repr=False)
-
-    tag = schema.TAG_IMAGE
-
-
-@dataclass(frozen=True)
-class MetaChunk:
-    """Descriptive metadata (§10): key/value pairs in ascending key order."""
-
-    entries: tuple[tuple[str, str], ...]
-
-    tag = schema.TAG_META
-
-
-@dataclass(frozen=True)
-class UnknownChunk:
-    """An ancillary chunk this reader does not know, kept byte for byte (CHK-4)."""
-
-    tag: int
-    payload: bytes
-
-
-Chunk = TextChunk | ImageChunk | MetaChunk | UnknownChunk
 
 
 def required_versions(chunks: tuple[Chunk, ...]) -> tuple[int, int]:
@@ -167,41 +103,14 @@ class GpcFile:
         return dict(chunk.entries) if chunk else {}
 
 
-def _chunk_from(tag: int, value: Any) -> Chunk:
-    if tag == schema.TAG_TEXT:
-        return TextChunk(value.template, value.codec, value.data, value.text)
-    if tag == schema.TAG_IMAGE:
-        return ImageChunk(value.codec, value.check, value.data, value.pixels)
-    if tag == schema.TAG_META:
-        return MetaChunk(tuple((bytes(e.key).decode(), bytes(e.value).decode())
-                               for e in value.entries))
-    return UnknownChunk(tag, bytes(value))
+def parse(data: bytes, *, model_dir: Path | None = None) -> GpcFile:
+    """Parse and fully validate a GPC file; raise FormatError naming the clause.
 
-
-def _chunk_value(chunk: Chunk) -> tuple[int, Any]:
-    if isinstance(chunk, TextChunk):
-        length = None if chunk.codec == textcodecs.STORED else chunk.text_length
-        return chunk.tag, {"template": chunk.template, "codec": chunk.codec,
-                           "text_length": length, "data": chunk.data}
-    if isinstance(chunk, ImageChunk):
-        return chunk.tag, {"codec": chunk.codec, "check": chunk.check, "data": chunk.data}
-    if isinstance(chunk, MetaChunk):
-        return chunk.tag, {"entries": [{"key": k.encode(), "value": v.encode()}
-                                       for k, v in chunk.entries]}
-    return chunk.tag, chunk.payload
-
-
-def payload_bytes(chunk: Chunk) -> bytes:
-    """The exact payload bytes of a chunk, as written in the file (§6)."""
-    return schema.build_payload(*_chunk_value(chunk))
-
-
-def parse(data: bytes) -> GpcFile:
-    """Parse and fully validate a GPC file; raise FormatError naming the clause."""
-    prefix, size, chunks = schema.parse_container(bytes(data))
+    ``model_dir``: the folder neural models load from (spec/neural.md; default: the
+    loader's search path)."""
+    prefix, size, chunks = schema.parse_container(bytes(data), model_dir)
     width, height = schema.image_dimensions(size)
-    return GpcFile(width, height, tuple(_chunk_from(tag, value) for tag, value in chunks),
-                   prefix.version, prefix.read_version)
+    return GpcFile(width, height, tuple(chunks), prefix.version, prefix.read_version)
 
 
 def build(gpc: GpcFile) -> bytes:
@@ -211,17 +120,21 @@ def build(gpc: GpcFile) -> bytes:
               "read_version": gpc.read_version}
     size = {"size_preset": preset,
             "width": None if preset else gpc.width, "height": None if preset else gpc.height}
-    data = schema.build_container(prefix, size, [_chunk_value(c) for c in gpc.chunks])
-    if parse(data) != gpc:
+    data = schema.build_container(prefix, size, gpc.chunks)
+    # Re-parse to prove validity; the image chunk's pixels are reused, not decoded again.
+    known = {c.key: c.decode(gpc.width, gpc.height) for c in gpc.chunks
+             if isinstance(c, ImageChunk)}
+    _, _, chunks = schema.parse_container(data, known_images=known)
+    if tuple(chunks) != gpc.chunks:
         raise FormatError("FILE-1", "the chunks do not describe a valid file (text mismatch)")
     return data
 
 
-def read(path: str | os.PathLike[str]) -> GpcFile:
+def read(path: str | os.PathLike[str], *, model_dir: Path | None = None) -> GpcFile:
     """Read and parse a file, refusing to load more than the format's size limit."""
     with open(path, "rb") as handle:
         data = handle.read(MAX_FILE_BYTES + 1)
-    return parse(data)
+    return parse(data, model_dir=model_dir)
 
 
 def write(path: str | os.PathLike[str], gpc: GpcFile) -> int:

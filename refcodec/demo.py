@@ -19,7 +19,7 @@ from pathlib import Path
 from . import registry
 from .atomic import write_atomic
 from .container import build, parse, payload_bytes
-from .encode import encode, image_size, lowres_chunk
+from .encoder import EncodeOptions, encode_image, fixed_text
 from .errors import FormatError
 from .request import derive_request, lowres_pixels
 
@@ -69,11 +69,11 @@ def run_demo(output: Path, live: bool = False) -> int:
              "text/zlib-9"]]
     requests, previews = [], []
     for sample in load_samples():
-        size = image_size(sample.image)
         for stem, text, multimodal in _jobs(sample):
             path = output / f"{stem}.gpc"
-            image = lowres_chunk(sample.image, codec_name, size=size) if multimodal else None
-            data = build(encode(text, size=size, image=image))
+            result = encode_image(sample.image, fixed_text(text),
+                                  EncodeOptions(lowres=codec_name if multimodal else None))
+            data, size = result.data, result.size
             write_atomic(path, data)
             gpc = parse(path.read_bytes())  # validate what is on disk
             if build(gpc) != data:
@@ -127,11 +127,14 @@ def _run_live(output: Path, samples: list[Sample]) -> int:
     print(f"\nLive run: captions by {settings.caption_model}, images by {settings.image_model}")
     with Captioner(settings) as captioner, Renderer(settings, captioner.usage) as renderer:
         for sample in samples:
-            size = image_size(sample.image)
             try:
-                text = captioner.describe(
-                    prepare_caption_image(sample.image, settings.caption_max_side), 120)
-                data = build(encode(text, size=size))
+                png = prepare_caption_image(sample.image, settings.caption_max_side)
+
+                def describe(words: int, png: bytes = png) -> str:
+                    return captioner.describe(png, words)
+
+                result = encode_image(sample.image, describe, EncodeOptions(word_budget=120))
+                data, size = result.data, result.size
                 path = output / f"{sample.name}-captioned.gpc"
                 write_atomic(path, data)
                 render = output / f"{sample.name}-captioned.render.png"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from pathlib import Path
 
 from .container import Chunk, GpcFile, ImageChunk, MetaChunk, TextChunk
 from .errors import FormatError, UsageError
@@ -35,21 +36,23 @@ def lowres_chunk(
     size: tuple[int, int] | None = None,
     psnr: float | None = None,
     max_bytes: int | None = None,
+    model_dir: Path | None = None,
 ) -> ImageChunk:
     """The image chunk of an image file: reduced 8x and coded with ``codec`` to meet ``psnr``
-    (dB, default 25) or ``max_bytes`` (spec §9, spec/lowres.md)."""
+    (dB, default 25) or ``max_bytes`` (spec §9, spec/lowres.md). The chunk carries the
+    pixels it decodes to, so building the file does not decode it again."""
     from PIL import Image, UnidentifiedImageError
 
     from .lowres import encode_lowres
 
     try:
         with Image.open(path) as image:
-            codec_id, check, data = encode_lowres(image, codec, psnr=psnr, max_bytes=max_bytes,
-                                                  size=size)
+            coded = encode_lowres(image, codec, psnr=psnr, max_bytes=max_bytes, size=size,
+                                  model_dir=model_dir)
     except (OSError, UnidentifiedImageError, Image.DecompressionBombError) as exc:
         msg = f"cannot read image {os.fspath(path)!r}: {exc}"
         raise UsageError(msg) from None
-    return ImageChunk(codec_id, check, data)
+    return ImageChunk(coded.codec, coded.check, coded.data, coded.decoded)
 
 
 def encode(

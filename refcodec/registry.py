@@ -1,10 +1,12 @@
 """Registries of every identifier written on disk (spec/gpc.md §17).
 
 This module is the single source of truth for on-disk IDs. Each row carries an
-explicit integer that is never reused or renumbered; construct mappings, CLI
-choices, the spec's registry tables (``python -m refcodec.registry``) and the
-loaders are all derived from these tuples, and ``tests/test_registry.py``
-fails if ``spec/gpc.md`` disagrees with them.
+explicit integer that is never reused or renumbered; construct checks, CLI
+choices, the spec's registry tables (``python -m refcodec.spectext spec/gpc.md``) and
+the loaders are all derived from these tuples. Implementations register against a row
+by its *name* (:mod:`refcodec.codecs`, :mod:`refcodec.chunks`), so no other module
+writes an ID; ``tests/test_registry.py`` fails if ``spec/gpc.md`` or the registered
+implementations disagree with these rows.
 """
 
 from __future__ import annotations
@@ -14,11 +16,14 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Literal, TypeVar
 
+from .errors import UsageError
+
 __all__ = [
     "CHUNK_TYPES",
     "FIRST_VERSION",
     "IMAGE_CODECS",
     "MODELS",
+    "Architecture",
     "SIZE_PRESETS",
     "SPEC_VERSION",
     "TEMPLATES",
@@ -32,6 +37,8 @@ __all__ = [
     "chunk_type",
     "image_codec",
     "markdown_tables",
+    "model",
+    "model_by_name",
     "size_preset_for",
     "template",
     "template_text",
@@ -65,12 +72,13 @@ class ChunkType:
 
 @dataclass(frozen=True)
 class TextCodec:
-    """A text-chunk codec (§8.2)."""
+    """A text-chunk codec (§8.2). ``declares_length``: the payload carries ``text_length``."""
 
     id: int
     name: str
     since: tuple[int, int]
     summary: str
+    declares_length: bool = True
 
 
 @dataclass(frozen=True)
@@ -113,16 +121,53 @@ class ImageCodec:
 
 
 @dataclass(frozen=True)
+class Architecture:
+    """Hyperparameters of one HiFiC autoencoder with a mean-scale hyperprior (neural.md NRL-3)."""
+
+    latent_channels: int = 220
+    hyper_channels: int = 320
+    encoder_channels: tuple[int, ...] = (60, 120, 240, 480, 960)
+    generator_channels: tuple[int, ...] = (960, 480, 240, 120, 60)
+    residual_blocks: int = 9
+    weight_bits: int = 14  # NRL-6: integer weights are round(w * 2**weight_bits)
+    activation_bits: int = 12  # NRL-6: integer activations carry 2**activation_bits
+
+
+@dataclass(frozen=True)
 class Model:
-    """A neural model whose weights an image codec needs (§9)."""
+    """A neural model whose weights an image codec needs (§9, spec/neural.md NRL-2).
+
+    ``sha256`` pins the weights file and ``tables_sha256`` its integer CDF tables (NRL-7);
+    None means nobody has verified them for this registry, and the loader says so.
+    The file name is the last part of ``url``, or ``file`` for models without one.
+    """
 
     id: int
     name: str
-    codec: int
+    codec: str
     status: Status
     sha256: str | None
     url: str | None
     licence: str
+    nominal_bpp: float | None = None
+    tables_sha256: str | None = None
+    arch: Architecture = Architecture()
+    file: str | None = None
+
+    @property
+    def filename(self) -> str:
+        if self.file is not None:
+            return self.file
+        assert self.url is not None, f"model {self.name} has neither a URL nor a file name"
+        return self.url.rsplit("/", 1)[1]
+
+    @property
+    def verified(self) -> bool:
+        return self.sha256 is not None
+
+    @property
+    def test_only(self) -> bool:
+        return self.status == "test-only"
 
 
 # fmt: off
@@ -133,7 +178,7 @@ CHUNK_TYPES: tuple[ChunkType, ...] = (
 )
 
 TEXT_CODECS: tuple[TextCodec, ...] = (
-    TextCodec(0, "stored",  (1, 0), "UTF-8 bytes as they are"),
+    TextCodec(0, "stored",  (1, 0), "UTF-8 bytes as they are", declares_length=False),
     TextCodec(1, "deflate", (1, 0), "raw DEFLATE stream (RFC 1951), no zlib or gzip wrapper"),
     TextCodec(2, "brotli",  (1, 0), "Brotli stream (RFC 7932)"),
     TextCodec(3, "gpc-ppm1", (1, 1),
@@ -185,20 +230,34 @@ IMAGE_CODECS: tuple[ImageCodec, ...] = (
 
 _MSILLM = "https://dl.fbaipublicfiles.com/NeuralCompression/2023-muckley-msillm/msillm_target_"
 _MSILLM_LICENCE = "CC-BY-NC-4.0 (weights, non-commercial)"
+#: The small architecture of the project's test model (tools/train_msillm_test_model.py).
+_TEST_ARCH = Architecture(latent_channels=24, hyper_channels=24,
+                          encoder_channels=(8, 16, 24, 32, 64),
+                          generator_channels=(48, 32, 24, 16, 8), residual_blocks=2)
 
 #: Neural models; IDs 1-63 public, 64-127 test-only or private. sha256 None: unverified.
 MODELS: tuple[Model, ...] = (
-    Model(1, "msillm-q1", 16, "standard", None, _MSILLM + "0.035bpp.ckpt", _MSILLM_LICENCE),
-    Model(2, "msillm-q2", 16, "standard", None, _MSILLM + "0.07bpp.ckpt", _MSILLM_LICENCE),
-    Model(3, "msillm-q3", 16, "standard", None, _MSILLM + "0.14bpp.ckpt", _MSILLM_LICENCE),
-    Model(4, "msillm-q4", 16, "standard", None, _MSILLM + "0.3bpp.ckpt", _MSILLM_LICENCE),
-    Model(5, "msillm-q5", 16, "standard", None, _MSILLM + "0.45bpp.ckpt", _MSILLM_LICENCE),
-    Model(6, "msillm-q6", 16, "standard", None, _MSILLM + "0.9bpp.ckpt", _MSILLM_LICENCE),
-    Model(7, "msillm-vlo1", 16, "standard", None, _MSILLM + "0.00218bpp.ckpt", _MSILLM_LICENCE),
-    Model(8, "msillm-vlo2", 16, "standard", None, _MSILLM + "0.00438bpp.ckpt", _MSILLM_LICENCE),
-    Model(64, "msillm-test", 16, "test-only",
+    Model(1, "msillm-q1", "msillm", "standard", None, _MSILLM + "0.035bpp.ckpt",
+          _MSILLM_LICENCE, 0.035),
+    Model(2, "msillm-q2", "msillm", "standard", None, _MSILLM + "0.07bpp.ckpt",
+          _MSILLM_LICENCE, 0.07),
+    Model(3, "msillm-q3", "msillm", "standard", None, _MSILLM + "0.14bpp.ckpt",
+          _MSILLM_LICENCE, 0.14),
+    Model(4, "msillm-q4", "msillm", "standard", None, _MSILLM + "0.3bpp.ckpt",
+          _MSILLM_LICENCE, 0.3),
+    Model(5, "msillm-q5", "msillm", "standard", None, _MSILLM + "0.45bpp.ckpt",
+          _MSILLM_LICENCE, 0.45),
+    Model(6, "msillm-q6", "msillm", "standard", None, _MSILLM + "0.9bpp.ckpt",
+          _MSILLM_LICENCE, 0.9),
+    Model(7, "msillm-vlo1", "msillm", "standard", None, _MSILLM + "0.00218bpp.ckpt",
+          _MSILLM_LICENCE, 0.00218),
+    Model(8, "msillm-vlo2", "msillm", "standard", None, _MSILLM + "0.00438bpp.ckpt",
+          _MSILLM_LICENCE, 0.00438),
+    Model(64, "msillm-test", "msillm", "test-only",
           "bfca40d17ab40456634523398d337f6ab945cd16b561f363e50a804d33ef8e15", None,
-          "CC0-1.0 (trained by this project for conformance; not for real use)"),
+          "CC0-1.0 (trained by this project for conformance; not for real use)",
+          tables_sha256="53b58ff048d2ec8cf1bdd4f8de1436ed27bfa77c0f36d31fbb950b818b9b40cc",
+          arch=_TEST_ARCH, file="msillm-test.safetensors"),
 )
 # fmt: on
 
@@ -219,6 +278,7 @@ _TEXT_CODECS = _index(TEXT_CODECS, "id")
 _TEMPLATES = _index(TEMPLATES, "id")
 _SIZES = _index(SIZE_PRESETS, "id")
 _IMAGE_CODECS = _index(IMAGE_CODECS, "id")
+_MODELS = _index(MODELS, "id")
 _SIZE_BY_DIMS = {(p.width, p.height): p.id for p in SIZE_PRESETS}
 
 
@@ -236,6 +296,20 @@ def template(ident: int) -> Template | None:
 
 def image_codec(ident: int) -> ImageCodec | None:
     return _IMAGE_CODECS.get(ident)
+
+
+def model(ident: int) -> Model | None:
+    return _MODELS.get(ident)
+
+
+def model_by_name(name: str) -> Model:
+    """The model called ``name``; UsageError naming the known ones otherwise."""
+    row = by_name(MODELS, name)
+    if row is None:
+        known = ", ".join(m.name for m in MODELS)
+        msg = f"unknown neural model {name!r} (known: {known})"
+        raise UsageError(msg)
+    return row
 
 
 def size_preset(ident: int) -> SizePreset | None:
@@ -282,6 +356,12 @@ def _version(v: tuple[int, int]) -> str:
     return f"{v[0]}.{v[1]}"
 
 
+def _codec_id(name: str) -> int:
+    row = by_name(IMAGE_CODECS, name)
+    assert row is not None, f"model row names unknown image codec {name!r}"
+    return row.id
+
+
 def markdown_tables() -> dict[str, str]:
     """The registry tables exactly as printed in spec/gpc.md §17."""
 
@@ -319,13 +399,9 @@ def markdown_tables() -> dict[str, str]:
         ),
         "models": table(
             ["id", "name", "codec", "status", "SHA-256", "licence"],
-            [[str(m.id), f"`{m.name}`", str(m.codec), m.status, m.sha256 or "unverified",
+            [[str(m.id), f"`{m.name}`", str(_codec_id(m.codec)), m.status, m.sha256 or "unverified",
               m.licence] for m in MODELS] or [["—", "(none registered in this version)",
                                                "", "", "", ""]],
         ),
     }
 
-
-if __name__ == "__main__":  # pragma: no cover - developer aid
-    for name, text in markdown_tables().items():
-        print(f"<!-- registry:{name} -->\n{text}\n<!-- /registry -->\n")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from . import registry
@@ -88,28 +89,23 @@ def prompt_for(template_id: int, text: str, with_reference: bool) -> str:
     return registry.template_text(template_id, role) + text
 
 
-def lowres_pixels(gpc: GpcFile) -> tuple[bytes, int, int] | None:
+def lowres_pixels(gpc: GpcFile, model_dir: Path | None = None) -> tuple[bytes, int, int] | None:
     """The decoded reference image (spec/lowres.md LRS-1) as (RGB8 bytes, width, height),
     or None for a text-only file. Raises FormatError when it cannot be decoded (REQ-3)."""
     chunk = gpc.image_chunk
     if chunk is None:
         return None
-    from .lowres import decode_lowres, lowres_size
-
-    if chunk.pixels:
-        return (chunk.pixels, *lowres_size(gpc.width, gpc.height))
-    return decode_lowres(chunk.codec, chunk.check, chunk.data, gpc.width, gpc.height)
+    decoded = chunk.decode(gpc.width, gpc.height, model_dir)
+    return decoded.rgb, decoded.width, decoded.height
 
 
-def derive_request(gpc: GpcFile) -> GenerationRequest:
-    """Derive the generation request of a file (§12), decoding its reference image if any."""
+def derive_request(gpc: GpcFile, model_dir: Path | None = None) -> GenerationRequest:
+    """Derive the generation request of a file (§12); a parsed file's reference image is
+    not decoded again."""
     reference_image = None
     chunk = gpc.image_chunk
     if chunk is not None:
-        from .lowres import reference_image_of
-
-        reference_image = reference_image_of(chunk.codec, chunk.check, chunk.data, gpc.width,
-                                             gpc.height, chunk.pixels or None)
+        reference_image = chunk.decode(gpc.width, gpc.height, model_dir).request_member
     row = registry.template(gpc.template)
     assert row is not None  # TPL-1, checked by the schema
     gen_w, gen_h = generator_size(gpc.width, gpc.height)

@@ -39,7 +39,7 @@ def _decodes_or_rejects(codec_id: int, check: int, data: bytes) -> None:
 @given(codec_id=st.sampled_from(sorted(VALID)), position=st.integers(0, 10_000),
        value=st.integers(0, 255))
 def test_any_byte_change(codec_id: int, position: int, value: int) -> None:
-    _, check, data = VALID[codec_id]
+    _, check, data, _ = VALID[codec_id]
     position %= len(data)
     mutated = data[:position] + bytes([value]) + data[position + 1 :]
     _decodes_or_rejects(codec_id, check, mutated)
@@ -48,7 +48,7 @@ def test_any_byte_change(codec_id: int, position: int, value: int) -> None:
 @given(codec_id=st.sampled_from(sorted(VALID)), cut=st.integers(0, 10_000),
        tail=st.binary(max_size=8))
 def test_truncation_and_trailing_bytes(codec_id: int, cut: int, tail: bytes) -> None:
-    _, check, data = VALID[codec_id]
+    _, check, data, _ = VALID[codec_id]
     _decodes_or_rejects(codec_id, check, data[: cut % (len(data) + 1)] + tail)
 
 
@@ -58,14 +58,14 @@ def test_arbitrary_bytes(codec_id: int, data: bytes) -> None:
 
 
 def test_png_stream_must_end_at_the_chunk_end() -> None:
-    _, check, data = VALID[1]
+    _, check, data, _ = VALID[1]
     with pytest.raises(FormatError) as caught:
         decode_lowres(1, check, data + b"\x00", W, H)
     assert caught.value.clause == "LRS-4"
 
 
 def test_avif_needs_a_profile_1_full_range_header_of_the_right_size() -> None:
-    _, check, data = VALID[3]
+    _, check, data, _ = VALID[3]
     header_length = data[0]
     wrong_profile = bytes([header_length, data[1] & 0x1F]) + data[2:]  # profile 0
     with pytest.raises(FormatError) as caught:
@@ -77,7 +77,7 @@ def test_avif_needs_a_profile_1_full_range_header_of_the_right_size() -> None:
 
 
 def test_webp_first_partition_must_fit() -> None:
-    _, check, data = VALID[2]
+    _, check, data, _ = VALID[2]
     with pytest.raises(FormatError) as caught:
         decode_lowres(2, check, encode_varint(len(data)) + data[1:], W, H)
     assert caught.value.clause == "LRS-11"
@@ -88,6 +88,6 @@ def test_avif_decoding_does_not_depend_on_threads(
     threads: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(AvifImagePlugin, "DEFAULT_MAX_THREADS", threads)
-    codec_id, check, data = VALID[3]  # check computed by the encoder with default threads
+    codec_id, check, data, _ = VALID[3]  # check computed by the encoder with default threads
     rgb, _, _ = decode_lowres(codec_id, check, data, W, H)  # IMG-3 would fail on a change
     assert len(rgb) == 360

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from refcodec.errors import BackendUnavailable, UsageError
-from refcodec.neural import MODELS, model_by_id, model_by_name
 from refcodec.neural.loader import (
     BUNDLED_DIR,
     UnverifiedModelWarning,
@@ -21,6 +20,8 @@ from refcodec.neural.loader import (
     find_model_file,
     verify_file,
 )
+from refcodec.registry import MODELS, model_by_name
+from refcodec.registry import model as model_by_id
 
 TEST_ROW = model_by_name("msillm-test")
 
@@ -28,7 +29,7 @@ TEST_ROW = model_by_name("msillm-test")
 def test_table_has_every_published_variant() -> None:
     names = {row.name for row in MODELS}
     assert {f"msillm-q{q}" for q in range(1, 7)} | {"msillm-vlo1", "msillm-vlo2"} < names
-    assert len({row.model_id for row in MODELS}) == len(MODELS)
+    assert len({row.id for row in MODELS}) == len(MODELS)
     for row in MODELS:
         if not row.test_only:
             assert row.sha256 is None  # nobody could verify the upstream files here

@@ -130,7 +130,7 @@ def test_generate_sends_the_normative_request(
 
 def _file_with_reference(size: tuple[int, int] = (300, 500)) -> refcodec.GpcFile:
     picture = Image.radial_gradient("L").convert("RGB").resize(size)
-    codec, check, data = encode_lowres(picture)
+    codec, check, data, _ = encode_lowres(picture)
     gpc = GpcFile(*size, (TextChunk.encode(DESCRIPTION, 1), ImageChunk(codec, check, data)))
     return refcodec.parse(refcodec.build(gpc))
 

@@ -1,4 +1,5 @@
-"""CLI glue: the flags and run_encode / run_decode, on a parser shaped like `gpc`'s."""
+"""``gpc encode`` / ``gpc decode`` with a captioner, a renderer, a byte budget or folders:
+the command functions on the real parser, against the local OpenAI-compatible server."""
 
 from __future__ import annotations
 
@@ -11,42 +12,18 @@ from openai_server import TEST_KEY, StubServer
 from PIL import Image
 
 import refcodec
+from refcodec.cli import build_parser, cmd_decode, cmd_encode
 from refcodec.errors import UsageError
-from refcodec.pipeline_cli import (
-    add_decode_options,
-    add_encode_options,
-    run_decode,
-    run_encode,
-    wants_decode_pipeline,
-    wants_encode_pipeline,
-)
 from refcodec.ratecontrol import RateError
 
 pytest.importorskip("openai", reason="the openai extra is not installed")
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="gpc")
-    sub = parser.add_subparsers(dest="command", required=True)
-    enc = sub.add_parser("encode")
-    enc.add_argument("image")
-    enc.add_argument("-o", "--output", required=True)
-    source = enc.add_mutually_exclusive_group()
-    source.add_argument("--text")
-    source.add_argument("--text-file")
-    enc.add_argument("--template", type=int, default=1)
-    enc.add_argument("--text-codec", default="auto")
-    enc.add_argument("--lowres", default="none")
-    enc.add_argument("--lowres-psnr", type=float)
-    enc.add_argument("--lowres-bytes", type=int)
-    enc.add_argument("--meta", type=lambda v: tuple(v.split("=", 1)), action="append")
-    add_encode_options(enc)
-    dec = sub.add_parser("decode")
-    dec.add_argument("file")
-    dec.add_argument("-o", "--output", required=True)
-    dec.add_argument("--request-only", action="store_true")
-    add_decode_options(dec, renderer=True)
-    return parser
+    return build_parser()
+
+
+run_encode, run_decode = cmd_encode, cmd_decode
 
 
 @pytest.fixture
@@ -70,10 +47,10 @@ def test_encode_describe_with_budget_then_decode(
     server: StubServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     image = _image(tmp_path / "a.png")
-    args = _parser().parse_args(["encode", str(image), "-o", str(tmp_path / "a.gpc"),
-                                 "--describe", "openai", "--max-bytes", "220",
-                                 "--caption-model", "my-vlm", "--meta", "source=a.png"])
-    assert wants_encode_pipeline(args)
+    args = _parser().parse_args([
+        "encode", "--lowres=none", str(image), "-o", str(tmp_path / "a.gpc"),
+        "--describe", "openai", "--max-bytes", "220",
+        "--caption-model", "my-vlm", "--meta", "source=a.png"])
     assert run_encode(args) == 0
     data = (tmp_path / "a.gpc").read_bytes()
     assert len(data) <= 220
@@ -84,7 +61,6 @@ def test_encode_describe_with_budget_then_decode(
     args = _parser().parse_args(["decode", str(tmp_path / "a.gpc"), "-o",
                                  str(tmp_path / "a.png.out"), "--renderer", "openai",
                                  "--image-model", "my-diffusion"])
-    assert wants_decode_pipeline(args)
     assert run_decode(args) == 0
     with Image.open(tmp_path / "a.png.out") as out:
         assert out.size == (96, 64)
@@ -116,8 +92,9 @@ def test_reference_image_counts_against_the_budget(server: StubServer, tmp_path:
 def test_given_text_is_trimmed_to_target_bpp(server: StubServer, tmp_path: Path) -> None:
     image = _image(tmp_path / "a.png", (400, 300))
     text = "Image: photo; landscape.\nTop: " + "; ".join(f"item {i} blue" for i in range(80))
-    args = _parser().parse_args(["encode", str(image), "-o", str(tmp_path / "a.gpc"),
-                                 "--text", text, "--target-bpp", "0.01"])
+    args = _parser().parse_args([
+        "encode", "--lowres=none", str(image), "-o", str(tmp_path / "a.gpc"),
+        "--text", text, "--target-bpp", "0.01"])
     assert run_encode(args) == 0
     gpc = refcodec.read(tmp_path / "a.gpc")
     assert (tmp_path / "a.gpc").stat().st_size <= 150  # 0.01 * 400 * 300 / 8
@@ -129,8 +106,9 @@ def test_folders(server: StubServer, tmp_path: Path, capsys: pytest.CaptureFixtu
     for name in ("x/1.png", "x/sub/2.png"):
         _image(tmp_path / name)
     parser = _parser()
-    args = parser.parse_args(["encode", str(tmp_path / "x"), "-o", str(tmp_path / "g"),
-                              "--describe", "openai", "--concurrency", "2"])
+    args = parser.parse_args([
+        "encode", "--lowres=none", str(tmp_path / "x"), "-o", str(tmp_path / "g"),
+        "--describe", "openai", "--concurrency", "2"])
     assert run_encode(args) == 0
     assert sorted(p.relative_to(tmp_path / "g").as_posix()
                   for p in (tmp_path / "g").rglob("*.gpc")) == ["1.gpc", "sub/2.gpc"]
@@ -150,8 +128,7 @@ def test_folders(server: StubServer, tmp_path: Path, capsys: pytest.CaptureFixtu
     (["encode", "IMG", "-o", "o.gpc"], "--describe openai"),
     (["encode", "IMG", "-o", "o.gpc", "--describe", "openai", "--text", "x"], "drop --text"),
     (["encode", "DIR", "-o", "out", "--text", "x"], "folders need --describe"),
-    (["decode", "DIR", "-o", "out"], "needs --renderer"),
-    (["decode", "F.gpc", "-o", "out", "--renderer", "openai", "--request-only"], "exclude"),
+    (["decode", "DIR", "-o", "out", "--request-only"], "needs --renderer"),
 ])
 def test_usage_errors(tmp_path: Path, argv: list[str], match: str,
                       monkeypatch: pytest.MonkeyPatch) -> None:
@@ -165,8 +142,13 @@ def test_usage_errors(tmp_path: Path, argv: list[str], match: str,
 
 
 def test_bad_flag_values() -> None:
+    with pytest.raises(SystemExit):  # argparse: the decode modes exclude each other
+        _parser().parse_args(["decode", "F.gpc", "-o", "out", "--renderer", "openai",
+                              "--request-only"])
     with pytest.raises(SystemExit):
-        _parser().parse_args(["encode", "a", "-o", "b", "--max-bytes", "0"])
+        _parser().parse_args([
+        "encode", "--lowres=none", "a", "-o", "b", "--max-bytes", "0"])
     with pytest.raises(SystemExit):
-        _parser().parse_args(["encode", "a", "-o", "b", "--max-bytes", "9", "--target-bpp",
-                              "0.1"])
+        _parser().parse_args([
+        "encode", "--lowres=none", "a", "-o", "b", "--max-bytes", "9", "--target-bpp",
+        "0.1"])

@@ -79,3 +79,42 @@ def test_every_clause_the_code_raises_is_defined_in_spec() -> None:
         raised |= set(re.findall(r'(?:FormatError|Require)\(\s*"([A-Z]+-\d+)"', path.read_text()))
     assert raised, "no clause found: the pattern is stale"
     assert raised <= defined, raised - defined
+
+
+def test_every_row_has_an_implementation_and_every_implementation_a_row() -> None:
+    import refcodec.lowres
+    import refcodec.textcodecs  # noqa: F401  (registers the text codecs)
+    from refcodec import codecs
+    from refcodec.chunks import HANDLERS
+
+    assert sorted(codecs.TEXT) == sorted(r.id for r in registry.TEXT_CODECS)
+    assert sorted(codecs.IMAGE) == sorted(r.id for r in registry.IMAGE_CODECS)
+    assert sorted(HANDLERS) == sorted(r.tag for r in registry.CHUNK_TYPES)
+    for ident, impl in codecs.TEXT.items():
+        assert impl.row is registry.text_codec(ident)
+    for ident, image in codecs.IMAGE.items():
+        assert image.row is registry.image_codec(ident)
+    for tag, handler in HANDLERS.items():
+        assert handler.row is registry.chunk_type(tag)
+        assert handler.value_class.tag == tag  # type: ignore[attr-defined]
+    for model in registry.MODELS:  # every model names a registered image codec
+        assert registry.by_name(registry.IMAGE_CODECS, model.codec) is not None
+
+
+def test_an_implementation_naming_no_row_is_refused() -> None:
+    from refcodec import codecs
+
+    with pytest.raises(LookupError, match="not in refcodec.registry"):
+        codecs.register_text_codec("lzma", encode=bytes, decode=lambda d, n: d)
+    with pytest.raises(LookupError, match="not in refcodec.registry"):
+        codecs.register_image_codec("jpeg", decode=codecs.exact_pixels(lambda d, w, h: d))
+    assert "lzma" not in {impl.row.name for impl in codecs.TEXT.values()}
+
+
+def test_ids_are_written_only_in_the_registry() -> None:
+    """No module but refcodec/registry.py assigns a codec ID or chunk tag constant."""
+    pattern = re.compile(r"^(?:ID|CODEC_ID|TAG_\w+|STORED|DEFLATE|BROTLI|GPC_PPM1|"
+                         r"NEURAL_CODEC_ID)\s*=\s*(?:0x)?\d", re.M)
+    offenders = [str(path.relative_to(ROOT)) for path in (ROOT / "refcodec").rglob("*.py")
+                 if path.name != "registry.py" and pattern.search(path.read_text("utf-8"))]
+    assert offenders == []

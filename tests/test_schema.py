@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 
 import refcodec
 from refcodec import FormatError, schema
+from refcodec.chunks import HANDLERS, ChunkContext, read_payload
+from refcodec.chunks.text import TextPayload
 from refcodec.limits import MAX_FILE_BYTES
 
 
@@ -33,10 +35,10 @@ def test_image_size_encoding(size: tuple[int, int], encoded: str) -> None:
 
 
 def test_text_payload_fields() -> None:
-    payload = schema.TextPayload.parse(bytes.fromhex("0102056162636465"))
+    payload = TextPayload.parse(bytes.fromhex("0102056162636465"))
     assert (payload.template, payload.codec, payload.text_length, payload.data) == (
         1, 2, 5, b"abcde")
-    stored = schema.TextPayload.parse(b"\x00\x00abc")
+    stored = TextPayload.parse(b"\x00\x00abc")
     assert (stored.codec, stored.text_length, stored.data) == (0, None, b"abc")
 
 
@@ -48,9 +50,9 @@ def test_building_an_invalid_header_names_the_clause() -> None:
 
 @given(st.binary(max_size=12))
 def test_payload_schemas_raise_only_format_errors(payload: bytes) -> None:
-    for tag in schema.PAYLOADS:
+    for tag in HANDLERS:
         try:
-            schema._parse_payload(tag, payload, (64, 64))
+            read_payload(tag, payload, ChunkContext(64, 64))
         except FormatError as exc:
             assert exc.clause  # noqa: PT017 - every rejection names a clause
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import io
 import logging
 from pathlib import Path
@@ -16,7 +15,7 @@ from refcodec.backends.errors import BackendError, redact
 from refcodec.backends.openai_backend import Captioner, Renderer
 from refcodec.backends.settings import resolve_settings
 from refcodec.batch import decode_batch, encode_batch
-from refcodec.pipeline_cli import add_encode_options, run_encode
+from refcodec.cli import build_parser, cmd_encode
 
 pytest_plugins = ["openai_fixtures"]
 pytest.importorskip("openai", reason="the openai extra is not installed")
@@ -92,19 +91,11 @@ def test_no_key_in_cli_output(
         monkeypatch.setenv("MY_KEY", WRONG_KEY)
         monkeypatch.setenv("GPC_CONFIG", str(tmp_path / "none.toml"))
         (tmp_path / "none.toml").write_text("trust_env = false\n")
-        parser = argparse.ArgumentParser()
-        parser.add_argument("image")
-        parser.add_argument("-o", "--output")
-        parser.add_argument("--text")
-        parser.add_argument("--text-file")
-        parser.add_argument("--template", type=int, default=1)
-        parser.add_argument("--meta", action="append")
-        add_encode_options(parser)
-        args = parser.parse_args([str(image), "-o", str(tmp_path / "a.gpc"), "--describe",
-                                  "openai", "--base-url", server.base_url, "--api-key-env",
-                                  "MY_KEY", "--max-retries", "0"])
+        args = build_parser().parse_args([
+            "encode", str(image), "-o", str(tmp_path / "a.gpc"), "--describe", "openai",
+            "--base-url", server.base_url, "--api-key-env", "MY_KEY", "--max-retries", "0"])
         with pytest.raises(BackendError) as info:
-            run_encode(args)
+            cmd_encode(args)
     assert WRONG_KEY not in str(info.value)
     captured = capsys.readouterr()
     assert WRONG_KEY not in captured.out + captured.err

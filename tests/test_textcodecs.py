@@ -12,14 +12,14 @@ from support import ALLOWED_TEXT
 
 from refcodec import FormatError
 from refcodec.textcodecs import (
-    BROTLI,
-    DEFLATE,
-    GPC_PPM1,
-    STORED,
+    codec_id,
     decode_text,
     encode_text,
     payload_size,
 )
+
+STORED, DEFLATE, BROTLI, GPC_PPM1 = (
+    codec_id(name) for name in ("stored", "deflate", "brotli", "gpc-ppm1"))
 
 
 @given(ALLOWED_TEXT, st.sampled_from([STORED, DEFLATE, BROTLI, GPC_PPM1]))

@@ -21,7 +21,7 @@ from PIL import Image
 from safetensors.torch import save_file
 
 from refcodec.neural._deps import require
-from refcodec.neural.registry import model_by_name
+from refcodec.registry import model_by_name
 
 CORPUS = Path("/work/shared/corpus")
 OUT = Path(__file__).resolve().parents[1] / "refcodec/data/models/msillm-test.safetensors"

@@ -1,33 +1,39 @@
 """The low-resolution image of the image chunk (spec/gpc.md §9, spec/lowres.md).
 
 ``encode_lowres`` reduces an image 8x and codes it with a registered image codec, choosing
-the codec's quality to meet a PSNR target or a byte budget; ``decode_lowres`` returns the
-exact RGB8 pixels every conforming decoder produces, after checking the chunk's CRC.
+the codec's quality to meet a PSNR target or a byte budget; ``decode_image`` returns the
+exact RGB8 pixels every conforming decoder produces (and, for codec 16, the exact symbols),
+after checking the chunk's CRC. One module per codec (``png``, ``webp``, ``avif``,
+``msillm``), each registered against its registry row by name (:mod:`refcodec.codecs`).
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
 import math
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
 
 from PIL import Image, ImageChops, ImageStat
 
+from .. import registry
+from ..codecs import IMAGE, DecodedImage, ImageCodecImpl
 from ..errors import FormatError, UsageError
-from . import avif, png, webp
+from . import avif, msillm, png, webp  # noqa: F401  (each registers its codec)
 from .downsample import lowres_size, reduce
 
 __all__ = [
     "CODECS",
-    "available_codecs",
-    "best_codec",
     "DEFAULT_CODEC",
     "DEFAULT_PSNR",
-    "LowresCodec",
+    "CodedImage",
+    "DecodedImage",
+    "available_codecs",
+    "best_codec",
     "codec_by_name",
+    "decode_image",
     "decode_lowres",
     "encode_lowres",
     "encode_lowres_image",
@@ -35,7 +41,6 @@ __all__ = [
     "preview",
     "psnr",
     "reference_image",
-    "reference_image_of",
     "reference_png",
 ]
 
@@ -43,34 +48,25 @@ DEFAULT_CODEC = "avif"
 DEFAULT_PSNR = 25.0  # dB against the uncompressed low-resolution image
 
 
-@dataclass(frozen=True)
-class LowresCodec:
-    """One image codec of §17.5: its registry ID, name and implementation."""
-
-    id: int
-    name: str
-    qualities: range
-    encode: Callable[[Image.Image, int], bytes]
-    decode: Callable[[bytes, int, int], bytes]
-
-    @property
-    def lossless(self) -> bool:
-        return len(self.qualities) == 1
+#: The codecs with a quality knob (searched by rate control), by registry ID.
+CODECS: dict[int, ImageCodecImpl] = {ident: c for ident, c in IMAGE.items() if c.qualities}
+#: Preference of the default codec (spec/lowres.md L.9): smallest files first.
+_PREFERENCE = ("avif", "webp", "png")
 
 
-CODECS: dict[int, LowresCodec] = {
-    module.ID: LowresCodec(module.ID, module.NAME, module.QUALITIES, module.encode,
-                           module.decode)
-    for module in (png, webp, avif)
-}
+class CodedImage(NamedTuple):
+    """An image chunk's fields as the encoder made them, with the pixels it decodes to."""
+
+    codec: int
+    check: int
+    data: bytes
+    decoded: DecodedImage
 
 
 def available_codecs() -> list[str]:
     """Names of the codecs this Pillow build can encode, best first (spec/lowres.md L.9)."""
-    from PIL import features
-
-    order = [("avif", "avif"), ("webp", "webp"), ("png", None)]
-    return [name for name, feature in order if feature is None or features.check(feature)]
+    by_name = {c.name: c for c in CODECS.values()}
+    return [name for name in _PREFERENCE if by_name[name].available()]
 
 
 def best_codec() -> str:
@@ -78,9 +74,10 @@ def best_codec() -> str:
     return available_codecs()[0]
 
 
-def codec_by_name(name: str) -> LowresCodec:
-    for codec in CODECS.values():
-        if codec.name == name:
+def codec_by_name(name: str) -> ImageCodecImpl:
+    """The registered codec with a quality knob called ``name`` (looked up when called)."""
+    for codec in IMAGE.values():
+        if codec.name == name and codec.qualities:
             return codec
     known = ", ".join(c.name for c in CODECS.values())
     msg = f"unknown low-resolution codec {name!r} (known: {known})"
@@ -97,34 +94,32 @@ def psnr(reference: bytes, decoded: bytes, size: tuple[int, int]) -> float:
     return 10 * math.log10(255**2 * 3 * size[0] * size[1] / squares)
 
 
-def _decoded(codec: LowresCodec, data: bytes, size: tuple[int, int]) -> bytes:
-    return codec.decode(data, *size)
-
-
 def _choose(
-    codec: LowresCodec, low: Image.Image, target_psnr: float | None, max_bytes: int | None
-) -> bytes:
+    codec: ImageCodecImpl, low: Image.Image, target_psnr: float | None, max_bytes: int | None
+) -> tuple[bytes, DecodedImage]:
     """Rate control: binary search of the codec's quality (monotone in practice).
 
     With a PSNR target, the lowest quality reaching it; with a byte budget, the highest
     quality within it; with both, the PSNR choice unless it is over budget.
     """
     reference = low.tobytes()
-    cache: dict[int, tuple[bytes, float]] = {}
+    cache: dict[int, tuple[bytes, float, DecodedImage]] = {}
+    assert codec.encode is not None
 
-    def probe(quality: int) -> tuple[bytes, float]:
+    def probe(quality: int) -> tuple[bytes, float, DecodedImage]:
         if quality not in cache:
-            data = codec.encode(low, quality)
-            cache[quality] = (data, psnr(reference, _decoded(codec, data, low.size), low.size))
+            data = codec.encode(low, quality)  # type: ignore[misc]
+            decoded = codec.decode(data, *low.size)
+            cache[quality] = (data, psnr(reference, decoded.rgb, low.size), decoded)
         return cache[quality]
 
     qualities = codec.qualities
     if codec.lossless:
-        data = probe(qualities[0])[0]
+        data, _, decoded = probe(qualities[0])
         if max_bytes is not None and len(data) > max_bytes:
             msg = f"{codec.name} needs {len(data)} bytes, over the budget of {max_bytes}"
             raise UsageError(msg)
-        return data
+        return data, decoded
 
     def lowest(ok: Callable[[int], bool]) -> int | None:
         lo, hi, found = qualities[0], qualities[-1], None
@@ -158,21 +153,25 @@ def _choose(
                    f"(lowest quality gives {len(probe(qualities[0])[0])})")
             raise UsageError(msg)
     if by_psnr is not None and (max_bytes is None or len(probe(by_psnr)[0]) <= max_bytes):
-        return probe(by_psnr)[0]
+        return probe(by_psnr)[0], probe(by_psnr)[2]
     assert by_bytes is not None
-    return probe(by_bytes)[0]
+    return probe(by_bytes)[0], probe(by_bytes)[2]
 
 
-def _encode_neural(low: Image.Image, model_name: str, max_bytes: int | None
-                   ) -> tuple[int, int, bytes]:
+def _encode_neural(low: Image.Image, model_name: str, max_bytes: int | None,
+                   model_dir: Path | None) -> CodedImage:
     """Image codec 16, MS-ILLM with a registered model (spec/neural.md): no quality knob."""
     from .. import neural
 
-    check, data = neural.encode(low.convert("RGB"), model_name)
+    row = registry.model_by_name(model_name)
+    model = neural.get_model(row, model_dir=model_dir)
+    check, data = neural.encode(low.convert("RGB"), model)
     if max_bytes is not None and len(data) > max_bytes:
         msg = f"{model_name} needs {len(data)} bytes, over the budget of {max_bytes}"
         raise UsageError(msg)
-    return neural.CODEC_ID, check, data
+    codec = IMAGE[registry.by_name(registry.IMAGE_CODECS, row.codec).id]  # type: ignore[union-attr]
+    decoded = codec.decode(data, *low.size, check=check, model_dir=model_dir)
+    return CodedImage(codec.id, check, data, decoded)
 
 
 def encode_lowres_image(
@@ -180,21 +179,21 @@ def encode_lowres_image(
     codec_name: str,
     psnr: float | None = None,
     max_bytes: int | None = None,
-) -> tuple[int, int, bytes]:
-    """Code an already reduced RGB image: ``(codec_id, check, data)`` of the chunk.
+    model_dir: Path | None = None,
+) -> CodedImage:
+    """Code an already reduced RGB image as the fields of an image chunk.
 
     ``codec_name`` is an image codec (png, webp, avif) or an MS-ILLM model name."""
     if codec_name.startswith("msillm-"):
-        return _encode_neural(low, codec_name, max_bytes)
+        return _encode_neural(low, codec_name, max_bytes, model_dir)
     codec = codec_by_name(codec_name)
     if psnr is None and max_bytes is None:
         psnr = DEFAULT_PSNR
     if max_bytes is not None and max_bytes < 1:
         msg = "the low-resolution byte budget must be at least 1"
         raise UsageError(msg)
-    data = _choose(codec, low.convert("RGB"), psnr, max_bytes)
-    check = zlib.crc32(_decoded(codec, data, low.size))
-    return codec.id, check, data
+    data, decoded = _choose(codec, low.convert("RGB"), psnr, max_bytes)
+    return CodedImage(codec.id, zlib.crc32(decoded.symbols), data, decoded)
 
 
 def encode_lowres(
@@ -203,66 +202,45 @@ def encode_lowres(
     psnr: float | None = None,
     max_bytes: int | None = None,
     size: tuple[int, int] | None = None,
-) -> tuple[int, int, bytes]:
+    model_dir: Path | None = None,
+) -> CodedImage:
     """Reduce ``image`` for a file of header size ``size`` (default: the image's) and code it.
 
     Without ``psnr`` or ``max_bytes`` the target is DEFAULT_PSNR.
     """
-    return encode_lowres_image(reduce(image, size), codec_name, psnr, max_bytes)
+    return encode_lowres_image(reduce(image, size), codec_name, psnr, max_bytes, model_dir)
+
+
+def decode_image(codec_id: int, check: int, data: bytes, width: int, height: int,
+                 model_dir: Path | None = None) -> DecodedImage:
+    """The decoded reference image of an image chunk of a ``width`` x ``height`` file.
+    Raises FormatError (IMG-2, IMG-3, LRS-*, NRL-*).
+
+    The pixels are exact for codecs 1-3 (LRS-1); for codec 16 the symbols are (NRL-9)."""
+    codec = IMAGE.get(codec_id)
+    if codec is None:
+        msg = f"unsupported image codec {codec_id}"
+        raise FormatError("IMG-2", msg)
+    decoded = codec.decode(data, *lowres_size(width, height), check=check, model_dir=model_dir)
+    computed = zlib.crc32(decoded.symbols)
+    if computed != check:
+        msg = (f"low-resolution image check mismatch: stored 0x{check:08X}, "
+               f"decoded 0x{computed:08X}")
+        raise FormatError("IMG-3", msg)
+    return decoded
 
 
 def decode_lowres(
     codec_id: int, check: int, data: bytes, width: int, height: int
 ) -> tuple[bytes, int, int]:
-    """The RGB8 low-resolution pixels of an image chunk, for a ``width`` x ``height``
-    file: ``(rgb, low_width, low_height)``. Raises FormatError (LRS-*, NRL-*, IMG-3).
-
-    The pixels are exact for codecs 1-3 (LRS-1); for codec 16 the symbols are (NRL-9)."""
-    if codec_id == NEURAL_CODEC_ID:
-        return _decode_neural(check, data, width, height)[:3]
-    codec = CODECS.get(codec_id)
-    if codec is None:
-        msg = f"unsupported image codec {codec_id}"
-        raise FormatError("IMG-2", msg)
-    lw, lh = lowres_size(width, height)
-    rgb = codec.decode(data, lw, lh)
-    computed = zlib.crc32(rgb)
-    if computed != check:
-        msg = (f"low-resolution image check mismatch: stored 0x{check:08X}, "
-               f"decoded 0x{computed:08X}")
-        raise FormatError("IMG-3", msg)
-    return rgb, lw, lh
-
-
-NEURAL_CODEC_ID = 16  # refcodec.neural.CODEC_ID, without importing the optional codec
-
-
-def _decode_neural(check: int, data: bytes, width: int, height: int
-                   ) -> tuple[bytes, int, int, bytes]:
-    from .. import neural
-
-    lw, lh = lowres_size(width, height)
-    rgb, symbols = neural.decode(data, lw, lh, check=check)
-    return rgb, lw, lh, symbols
+    """``(rgb, low_width, low_height)`` of :func:`decode_image`."""
+    decoded = decode_image(codec_id, check, data, width, height)
+    return decoded.rgb, decoded.width, decoded.height
 
 
 def reference_image(rgb: bytes, width: int, height: int) -> dict[str, object]:
     """The ``reference_image`` member of the generation request for codecs 1-3 (LRS-12)."""
-    return {"width": width, "height": height,
-            "pixels_sha256": hashlib.sha256(rgb).hexdigest()}
-
-
-def reference_image_of(codec_id: int, check: int, data: bytes, width: int, height: int,
-                       rgb: bytes | None = None) -> dict[str, object]:
-    """``reference_image`` of a file's image chunk: LRS-12, or NRL-11 for codec 16, whose
-    pixels are not integer-exact and whose symbols are named instead."""
-    if codec_id == NEURAL_CODEC_ID:
-        _, lw, lh, symbols = _decode_neural(check, data, width, height)
-        return {"width": lw, "height": lh, "symbols_sha256": hashlib.sha256(symbols).hexdigest()}
-    if rgb is None:
-        rgb = decode_lowres(codec_id, check, data, width, height)[0]
-    lw, lh = lowres_size(width, height)
-    return reference_image(rgb, lw, lh)
+    return DecodedImage(rgb, width, height, rgb).request_member
 
 
 def reference_png(rgb: bytes, width: int, height: int) -> bytes:

@@ -19,15 +19,14 @@ import struct
 
 from PIL import Image
 
+from ..codecs import exact_pixels, pillow_feature, register_image_codec
 from ..errors import BackendUnavailable, FormatError
 from ..varint import decode_varint, encode_varint
 from .av1 import OBU_FRAME, OBU_SEQUENCE_HEADER, obu, read_obus, sequence_info
 from .rgb import ycbcr444_full_to_rgb
 
-__all__ = ["ID", "NAME", "QUALITIES", "build_avif", "decode", "encode"]
+__all__ = ["QUALITIES", "build_avif", "decode", "encode"]
 
-ID = 3
-NAME = "avif"
 QUALITIES = range(101)  # Pillow/libavif quality, searched by rate control
 SPEED = 2  # libaom speed (0-10): at equal PSNR, 0 is ~8 % smaller than 6 and 30x slower
 BT601 = 6  # H.273 matrix_coefficients of the canonical file
@@ -142,3 +141,7 @@ def decode(data: bytes, width: int, height: int) -> bytes:
     """RGB8 pixels of the chunk data (LRS-7 on the planes of LRS-10)."""
     y, cb, cr = decode_planes(data, width, height)
     return ycbcr444_full_to_rgb(y, cb, cr)
+
+
+register_image_codec("avif", decode=exact_pixels(decode), encode=encode,
+                     qualities=QUALITIES, available=pillow_feature("avif"))

@@ -13,12 +13,11 @@ import zlib
 
 from PIL import Image
 
+from ..codecs import exact_pixels, register_image_codec
 from ..errors import FormatError
 
-__all__ = ["ID", "NAME", "QUALITIES", "build_png", "decode", "encode"]
+__all__ = ["QUALITIES", "build_png", "decode", "encode"]
 
-ID = 1
-NAME = "png"
 QUALITIES = range(1)  # lossless: nothing to search
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 ZLIB_HEADER = b"\x78\xda"
@@ -77,3 +76,7 @@ def decode(data: bytes, width: int, height: int) -> bytes:
     except (OSError, SyntaxError, ValueError, EOFError, RuntimeError):
         msg = "png scanlines use an invalid filter type"
         raise FormatError("LRS-4", msg) from None
+
+
+register_image_codec("png", decode=exact_pixels(decode), encode=encode,
+                     qualities=QUALITIES)

@@ -18,13 +18,12 @@ import struct
 
 from PIL import Image
 
+from ..codecs import exact_pixels, pillow_feature, register_image_codec
 from ..errors import BackendUnavailable, FormatError
 from ..varint import decode_varint, encode_varint
 
-__all__ = ["ID", "NAME", "QUALITIES", "build_webp", "decode", "encode"]
+__all__ = ["QUALITIES", "build_webp", "decode", "encode"]
 
-ID = 2
-NAME = "webp"
 QUALITIES = range(101)  # libwebp quality factor, searched by rate control
 START_CODE = b"\x9d\x01\x2a"
 MAX_FIRST_PARTITION = (1 << 19) - 1
@@ -85,3 +84,7 @@ def decode(data: bytes, width: int, height: int) -> bytes:
         msg = f"the VP8 frame decodes to {rgb.size[0]}x{rgb.size[1]}, not {width}x{height}"
         raise FormatError("LRS-11", msg)
     return rgb.tobytes()
+
+
+register_image_codec("webp", decode=exact_pixels(decode), encode=encode,
+                     qualities=QUALITIES, available=pillow_feature("webp"))

@@ -11,25 +11,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .registry import CODEC_ID, MODELS, Architecture, ModelRow, model_by_id, model_by_name
+from ..registry import Model, model_by_name
 
 if TYPE_CHECKING:
     from PIL import Image
 
     from .model import NeuralModel
 
-__all__ = [
-    "CODEC_ID",
-    "MODELS",
-    "Architecture",
-    "ModelRow",
-    "check",
-    "decode",
-    "encode",
-    "get_model",
-    "model_by_id",
-    "model_by_name",
-]
+__all__ = ["decode", "encode", "get_model"]
 
 _CACHE: dict[tuple[str, str | None, str | None], NeuralModel] = {}
 
@@ -42,7 +31,7 @@ def _require_backend() -> None:
         require(name)
 
 
-def get_model(row: ModelRow | str, path: Path | None = None,
+def get_model(row: Model | str, path: Path | None = None,
               model_dir: Path | None = None) -> NeuralModel:
     """The loaded, verified model (cached per process)."""
     from .loader import load_model
@@ -55,13 +44,13 @@ def get_model(row: ModelRow | str, path: Path | None = None,
     return _CACHE[key]
 
 
-def _model(model: ModelRow | str | NeuralModel) -> NeuralModel:
+def _model(model: Model | str | NeuralModel, model_dir: Path | None = None) -> NeuralModel:
     from .model import NeuralModel
 
-    return model if isinstance(model, NeuralModel) else get_model(model)
+    return model if isinstance(model, NeuralModel) else get_model(model, model_dir=model_dir)
 
 
-def encode(image: Image.Image, model: ModelRow | str | NeuralModel) -> tuple[int, bytes]:
+def encode(image: Image.Image, model: Model | str | NeuralModel) -> tuple[int, bytes]:
     """``(check, data)`` of the image chunk for an already reduced RGB image."""
     _require_backend()
     from . import codec
@@ -70,8 +59,8 @@ def encode(image: Image.Image, model: ModelRow | str | NeuralModel) -> tuple[int
 
 
 def decode(data: bytes, width: int, height: int,
-           model: ModelRow | str | NeuralModel | None = None,
-           check: int | None = None) -> tuple[bytes, bytes]:
+           model: Model | str | NeuralModel | None = None,
+           check: int | None = None, model_dir: Path | None = None) -> tuple[bytes, bytes]:
     """``(rgb, latents)`` for a ``width`` x ``height`` low-res image; FormatError if invalid.
 
     The model is the one ``data`` names (NRL-1); ``model``, if given, must be that one.
@@ -80,11 +69,6 @@ def decode(data: bytes, width: int, height: int,
     from . import codec
 
     row, _ = codec.split_model(data)
-    return codec.decode(data, width, height, _model(row if model is None else model), check)
+    return codec.decode(data, width, height,
+                        _model(row if model is None else model, model_dir), check)
 
-
-def check(latents: bytes) -> int:
-    """NRL-9: the chunk's ``check`` from the symbol bytes ``decode`` returns."""
-    import zlib
-
-    return zlib.crc32(latents)

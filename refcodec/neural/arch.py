@@ -15,7 +15,7 @@ from compressai.entropy_models import (
 from compressai.models import CompressionModel
 from torch import Tensor, nn
 
-from .registry import Architecture
+from ..registry import Architecture
 
 __all__ = ["FACTOR", "ChannelNorm2D", "HificEncoder", "HificGenerator", "MsIllm"]
 

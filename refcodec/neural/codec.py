@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .. import registry
 from ..errors import FormatError, UsageError
 from ..varint import decode_varint, encode_varint
 from ._deps import require
 from .intnet import SYMBOL_LIMIT, Int64Array, run_branch, scale_indexes
-from .registry import ModelRow, model_by_id
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -44,10 +44,10 @@ def latent_shapes(model: NeuralModel, width: int, height: int) -> tuple[tuple[in
     return (arch.hyper_channels, zh, zw), (arch.latent_channels, 4 * zh, 4 * zw)
 
 
-def split_model(data: bytes) -> tuple[ModelRow, bytes]:
+def split_model(data: bytes) -> tuple[registry.Model, bytes]:
     """NRL-1: the model named by the leading varint, and the rANS stream after it."""
     model_id, offset = decode_varint(data, 0)
-    row = model_by_id(model_id)
+    row = registry.model(model_id)
     if row is None:
         msg = f"unknown neural model ID {model_id}"
         raise FormatError("NRL-1", msg)
@@ -109,7 +109,7 @@ def encode(image: Image.Image, model: NeuralModel) -> tuple[int, bytes]:
     assert z.shape == z_shape
     assert y.shape == y_shape
     stream = _rans_encode(model, z, _z_indexes(z_shape), y, y_index)
-    return symbols_check(z, y), encode_varint(model.row.model_id) + stream
+    return symbols_check(z, y), encode_varint(model.row.id) + stream
 
 
 def _decode_symbols(model: NeuralModel, stream: bytes, width: int,
@@ -154,7 +154,7 @@ def decode(data: bytes, width: int, height: int, model: NeuralModel,
     """
     torch = require("torch")
     row, stream = split_model(data)
-    if row.model_id != model.row.model_id:
+    if row.id != model.row.id:
         msg = f"the data is coded with model {row.name}, not {model.row.name}"
         raise UsageError(msg)
     z, y, means = _decode_symbols(model, stream, width, height)

@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import BackendUnavailable, UsageError
+from ..registry import Model as ModelRow
+from ..registry import model_by_name
 from ._deps import require
-from .registry import ModelRow, model_by_name
 
 if TYPE_CHECKING:
     from .model import NeuralModel

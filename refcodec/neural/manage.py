@@ -11,8 +11,8 @@ import tempfile
 from pathlib import Path
 
 from ..errors import BackendUnavailable, UsageError
+from ..registry import MODELS, model_by_name
 from .loader import BUNDLED_DIR, ENV_DIR, download, find_model_file, verify_file
-from .registry import MODELS, model_by_name
 
 __all__ = ["default_dir", "fetch", "install", "list_models", "model_path", "verify"]
 
@@ -34,7 +34,7 @@ def list_models(model_dir: Path | None = None) -> list[str]:
             where = "not installed"
         state = "verified" if row.verified else "UNVERIFIED"
         kind = " test-only" if row.test_only else ""
-        lines.append(f"{row.model_id:3d} {row.name:12s} {state}{kind}  {row.licence}  {where}")
+        lines.append(f"{row.id:3d} {row.name:12s} {state}{kind}  {row.licence}  {where}")
     return lines
 
 

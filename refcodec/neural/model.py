@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..errors import UsageError
+from ..registry import Model as ModelRow
 from .intnet import (
     INT64_SAFE,
     SYMBOL_LIMIT,
@@ -24,7 +25,6 @@ from .intnet import (
     quantise,
     tables_sha256,
 )
-from .registry import ModelRow
 
 if TYPE_CHECKING:
     from torch import nn

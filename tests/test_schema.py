@@ -64,10 +64,10 @@ def test_file_size_limit_is_exact() -> None:
     assert refcodec.build(refcodec.parse(data)) == data
 
 
-def test_a_meta_chunk_of_many_empty_entries_costs_what_the_file_is_worth() -> None:
+def test_a_meta_chunk_of_many_empty_entries_is_rejected_by_its_first_rule() -> None:
     """Hundreds of thousands of empty entries: rejected (META-2) by a direct walk, without
-    one construct container per entry (which took 25 s for this file)."""
-    import time
+    one construct container per entry (which took 25 s for this file; the cost itself is
+    measured by benchmarks/, not here)."""
     import zlib
 
     from refcodec.varint import encode_varint
@@ -76,7 +76,5 @@ def test_a_meta_chunk_of_many_empty_entries_costs_what_the_file_is_worth() -> No
     payload = encode_varint(count) + b"\x00\x00" * count
     body = (b"\x89GPC\x10\x10\x01" + b"\x01\x03\x00\x00x"
             + b"\x81" + encode_varint(len(payload)) + payload)
-    started = time.process_time()
     with pytest.raises(FormatError, match=r"^\[META-2\]"):
         refcodec.parse(body + zlib.crc32(body).to_bytes(4, "little"))
-    assert time.process_time() - started < 10  # a bound far from the old 25 s, not a target

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from openai_server import TEST_KEY, StubServer
 from PIL import Image
 
 import refcodec
@@ -21,6 +20,7 @@ from refcodec.pipeline_cli import (
     wants_encode_pipeline,
 )
 from refcodec.ratecontrol import RateError
+from tests.openai_server import TEST_KEY, StubServer
 
 pytest.importorskip("openai", reason="the openai extra is not installed")
 

@@ -34,7 +34,7 @@ check: $(NEURAL)  ## lint and type-check
 	$(BIN)/mypy
 
 bench: $(STAMP)  ## benchmarks, printed as ratios against baselines measured in the same run
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python -m benchmarks.run
 
 kaitai:  ## regenerate conformance/kaitai/generated/gpc.py from spec/gpc.ksy (needs Node.js 18+)
 	cd conformance/kaitai && npm ci --no-audit --no-fund && node compile.mjs

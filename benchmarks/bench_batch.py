@@ -1,6 +1,6 @@
 """Batch throughput and fault tolerance against the local OpenAI-compatible test server.
 
-`python benchmarks/bench_batch.py` (no network, no key):
+`python -m benchmarks.bench_batch` (no network, no key):
 
 1. 40 small images, 1 s server latency per request: ``encode_batch`` at concurrency 8 vs
    concurrency 1, printed as a speed-up ratio (target >= 5x).
@@ -19,12 +19,9 @@ from pathlib import Path
 
 from PIL import Image
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-
-from openai_server import TEST_KEY, StubServer, settings_for
-
 import refcodec
 from refcodec.batch import BatchReport, encode_batch
+from tests.openai_server import TEST_KEY, StubServer, settings_for
 
 
 def make_images(folder: Path, count: int) -> Path:

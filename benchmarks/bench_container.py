@@ -1,4 +1,4 @@
-"""Container benchmarks (issue: GPC v1 core).
+"""Container benchmarks.
 
 1. Container overhead of a text-only 1024x1024 file next to the framing PNG, QOI and
    RIFF/WebP would need around the same payload (each frame built here byte by byte from
@@ -20,9 +20,8 @@ import time
 import zlib
 from pathlib import Path
 
-import corpus
-
 import refcodec
+from benchmarks import corpus
 from refcodec.container import payload_bytes
 
 
@@ -87,7 +86,7 @@ def text_chunk() -> None:
         print(f"   {kind:8s} {label}: n={len(rows):3d} mean {chars:5.0f} chars: "
               f"zlib-9 {statistics.mean(zl):6.1f} B, text chunk {statistics.mean(ours):6.1f} B, "
               f"mean ratio {statistics.mean(ratios):.3f}x")
-    print("   target (issue: v1 core): <= 0.88x on detailed descriptions; gpc-ppm1 is trained "
+    print("   target: <= 0.88x on detailed descriptions; gpc-ppm1 is trained "
           "on part of this corpus, see bench_text.py for the held-out split")
 
 

@@ -5,7 +5,7 @@ to 1024x1024 and reduced 8x (Lanczos) to 128x128, as in the paper. For each code
 chunk (codec varint + check u32 + data) is coded to reach --psnr against that low-res
 image; the baseline is the smallest standalone file reaching the same PSNR: AVIF at the
 same libaom speed, the smaller of 4:2:0 and 4:4:4 per image; WebP with method 6.
-Run: python benchmarks/bench_lowres.py [--psnr 25] [--speed 2] [--limit N]
+Run: python -m benchmarks.bench_lowres [--psnr 25] [--speed 2] [--limit N]
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from corpus import PHOTOS
 from PIL import Image
 
+from benchmarks.corpus import PHOTOS
 from refcodec.lowres import CODECS, avif, encode_lowres_image, psnr
 from refcodec.lowres.downsample import reduce, squash
 

@@ -1,6 +1,9 @@
 """MS-ILLM test model on the CPU: speed, bytes, PSNR, index spread and determinism.
 
-    python benchmarks/bench_neural.py [--corpus /work/shared/corpus] [--no-avif]
+    python -m benchmarks.bench_neural [--corpus DIR] [--no-avif]
+
+``--corpus`` defaults to ``benchmarks.corpus.PHOTOS`` ($GPC_CORPUS, else ../shared/corpus
+beside the checkout).
 
 Per 128x128 reduction (1024x1024 squash, then 8x, as spec/lowres.md L.9) of every
 kodak/wikimedia image: encode and decode time (1 thread), chunk bytes (codec varint +
@@ -28,6 +31,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from benchmarks.corpus import PHOTOS
 from refcodec.lowres import decode_lowres as decode_avif
 from refcodec.lowres import encode_lowres_image, psnr
 from refcodec.neural import codec, get_model
@@ -109,7 +113,7 @@ def _float_decoder_fails(model: NeuralModel, data: bytes, check: int) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", type=Path, default=Path("/work/shared/corpus"))
+    parser.add_argument("--corpus", type=Path, default=PHOTOS)
     parser.add_argument("--no-avif", action="store_true")
     args = parser.parse_args()
     paths = sorted(args.corpus.glob("kodak/*.png")) + sorted(args.corpus.glob("wikimedia/*.png"))

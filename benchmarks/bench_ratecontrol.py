@@ -1,27 +1,22 @@
 """Rate control on every corpus photograph: the file never exceeds ``--max-bytes``.
 
-`python benchmarks/bench_ratecontrol.py` (no network, no key): each image in
-../shared/corpus/{kodak,wikimedia} (read in place) is described by the local test server
-(tests/openai_server.py), whose answers overshoot the word budget by a per-image factor of
-0.7-2.0, at several byte budgets and one bits-per-pixel target. Prints, per budget, how
-often the first answer fitted, how often a second request or a phrase trim was needed, the
-largest file / budget ratio (must be <= 1) and the mean fill.
+`python -m benchmarks.bench_ratecontrol` (no network, no key): each image in
+{kodak,wikimedia}/ of ``benchmarks.corpus.PHOTOS`` ($GPC_CORPUS; read in place) is described
+by the local test server (tests/openai_server.py), whose answers overshoot the word budget
+by a per-image factor of 0.7-2.0, at several byte budgets and one bits-per-pixel target.
+Prints, per budget, how often the first answer fitted, how often a second request or a
+phrase trim was needed, the largest file / budget ratio (must be <= 1) and the mean fill.
 """
 
 from __future__ import annotations
 
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-
-from corpus import PHOTOS
-from openai_server import TEST_KEY, StubServer, settings_for
-
+from benchmarks.corpus import PHOTOS
 from refcodec import image_size, parse
 from refcodec.backends.openai_backend import Captioner, prepare_caption_image
 from refcodec.ratecontrol import RateError, budget_from_bpp, fit_description
+from tests.openai_server import TEST_KEY, StubServer, settings_for
 
 CORPUS = PHOTOS
 BUDGETS: list[int | float] = [120, 200, 300, 500, 0.002]  # bytes, or bpp when < 1

@@ -1,4 +1,4 @@
-"""Text-codec benchmark (spec/text-codec.md): `python benchmarks/bench_text.py`.
+"""Text-codec benchmark (spec/text-codec.md): `python -m benchmarks.bench_text`.
 
 For each split (train, eval) and kind (detailed, concise) of the description
 corpus: mean coded bytes, bits per character and ratio against zlib level 9
@@ -25,8 +25,8 @@ import zlib
 from collections.abc import Callable
 
 import brotli
-import corpus
 
+from benchmarks import corpus
 from refcodec import textmodel
 from refcodec.textcodecs import payload_size
 from refcodec.textmodel.tablefile import load_table

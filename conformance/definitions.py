@@ -1,4 +1,4 @@
-"""Readable definitions of every conformance case (`python conformance/generate.py`).
+"""Readable definitions of every conformance case (`python -m conformance.generate`).
 
 Each case is a file, the verdict a reader must reach (valid, or the clause of
 the first failing check in the order of spec §18), and the spec clauses it
@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import brotli
-from craft import SIG, V10, chunk, file, minimal, seal, text_payload
 
 import refcodec
 from refcodec import GpcFile, MetaChunk, TextChunk, UnknownChunk
 from refcodec.limits import MAX_FILE_BYTES, MAX_TEXT_BYTES
+
+from .craft import SIG, V10, chunk, file, minimal, seal, text_payload
 
 __all__ = ["CASES", "UNTESTABLE", "Case"]
 

@@ -1,4 +1,5 @@
-"""Write the conformance suite from definitions.py: `python conformance/generate.py`.
+"""Write the conformance suite from definitions.py: `python -m conformance.generate`
+(from the repository root).
 
 For each case: cases/<id>/input.gpc, case.json (verdict, clauses, expected fields,
 SHA-256 of every file) and, for valid cases, request.json (the canonical generation
@@ -12,19 +13,17 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import sys
 from pathlib import Path
 from typing import Any
 
+import refcodec
+from refcodec import registry
+from refcodec.container import payload_bytes
+from refcodec.request import lowres_pixels
+
+from .definitions import CASES, UNTESTABLE, Case
+
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-
-from definitions import CASES, UNTESTABLE, Case  # noqa: E402
-
-import refcodec  # noqa: E402
-from refcodec import registry  # noqa: E402
-from refcodec.container import payload_bytes  # noqa: E402
-from refcodec.request import lowres_pixels  # noqa: E402
 
 SPEC_VERSION = f"{registry.SPEC_VERSION[0]}.{registry.SPEC_VERSION[1]}"
 LARGE = 100_000  # cases above this size stay out of the "core" profile

@@ -1,4 +1,4 @@
-"""Make the image-chunk payloads the conformance cases use: `python conformance/make_payloads.py
+"""Make the image-chunk payloads the conformance cases use: `python -m conformance.make_payloads
 [NAME...]` (existing payloads are kept unless named).
 
 Lossy encoders (libaom, libwebp) may write other bytes in other versions, so their output

@@ -1,4 +1,5 @@
-"""GPC reference codec: read, write and validate ``.gpc`` files (spec/gpc.md v1.0).
+"""GPC reference codec: read, write and validate ``.gpc`` files (spec/gpc.md, version
+``SPEC_VERSION``).
 
 The small public API::
 

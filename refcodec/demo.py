@@ -116,8 +116,8 @@ def run_demo(output: Path, live: bool = False) -> int:
 
 
 def _run_live(output: Path, samples: list[Sample]) -> int:
-    """Caption each sample with a vision model, encode it, and render every file (issue of
-    the generative pipeline): the paper's system end to end. One line per failure."""
+    """Caption each sample with a vision model, encode it, and render every file: the
+    paper's system end to end. One line per failure."""
     from .backends.openai_backend import Captioner, Renderer, prepare_caption_image
     from .backends.settings import resolve_settings
     from .errors import GpcError

@@ -1,7 +1,6 @@
 """Pytest fixtures for the OpenAI backend tests: a live stub server and settings for it.
 
-Test modules load them with ``pytest_plugins = ["openai_fixtures"]`` (tests/conftest.py
-belongs to the lead; moving these two fixtures there makes that line unnecessary).
+Test modules that need them say ``pytest_plugins = ["tests.openai_fixtures"]``.
 """
 
 from __future__ import annotations
@@ -9,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from openai_server import TEST_KEY, StubServer, settings_for
 
 from refcodec.backends.settings import BackendSettings
+from tests.openai_server import TEST_KEY, StubServer, settings_for
 
 
 @pytest.fixture

@@ -6,13 +6,13 @@ import io
 from pathlib import Path
 
 import pytest
-from openai_server import TEST_KEY, StubServer, settings_for
 from PIL import Image
 
 import refcodec
 from refcodec.batch import decode_batch, encode_batch, list_inputs
+from tests.openai_server import TEST_KEY, StubServer, settings_for
 
-pytest_plugins = ["openai_fixtures"]
+pytest_plugins = ["tests.openai_fixtures"]
 pytest.importorskip("openai", reason="the openai extra is not installed")
 
 

@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
-import samples
 from PIL import Image
 
 import refcodec
+from tests import samples
 
 
 def gpc(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:

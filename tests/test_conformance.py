@@ -8,15 +8,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-import generate
 import pytest
-from definitions import CASES, UNTESTABLE, Case
-from support import verdict
 
 import refcodec
+from conformance import generate
+from conformance.definitions import CASES, UNTESTABLE, Case
 from refcodec.errors import BackendUnavailable
 from refcodec.neural import _require_backend as require_neural
 from refcodec.sweep import sweep
+from tests.support import verdict
 
 ROOT = Path(__file__).resolve().parent.parent
 SUITE = ROOT / "conformance"
@@ -55,7 +55,7 @@ def test_committed_suite_is_exactly_what_the_definitions_generate() -> None:
     committed |= {rel: (SUITE / rel).read_bytes()
                   for rel in ("manifest.json", "profiles/full.txt", "profiles/core.txt",
                               "profiles/weight-free.txt")}
-    assert sorted(committed) == sorted(expected), "run: python conformance/generate.py"
+    assert sorted(committed) == sorted(expected), "run: python -m conformance.generate"
     changed = [rel for rel, data in expected.items() if committed[rel] != data]
     assert not changed, f"the reference now writes different bytes: {changed}"
 

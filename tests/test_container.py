@@ -6,12 +6,12 @@ import os
 from pathlib import Path
 
 import pytest
-import samples
 
 import refcodec
 from refcodec import FormatError, GpcFile, MetaChunk, TextChunk, UnknownChunk, UsageError
 from refcodec.container import payload_bytes
 from refcodec.limits import MAX_FILE_BYTES
+from tests import samples
 
 
 @pytest.mark.parametrize(("codecs", "overhead"), [((3,), 13), ((2,), 14)])

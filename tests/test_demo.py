@@ -12,7 +12,7 @@ import pytest
 import refcodec
 
 pytest.importorskip("openai")
-pytest_plugins = ["openai_fixtures"]
+pytest_plugins = ["tests.openai_fixtures"]
 
 
 def run_demo(out: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

@@ -45,7 +45,7 @@ def test_appendix_a_parses_to_its_fields() -> None:
 
 
 def test_appendix_a_bytes_are_printed_in_the_spec() -> None:
-    from test_registry import SPEC
+    from tests.test_registry import SPEC
 
     spec = SPEC.read_text("utf-8")
     assert "37      C3 49 C0 48" in spec

@@ -14,9 +14,9 @@ import brotli
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
-from kaitai.reader import Gpc, KaitaiReject, read
 
 import refcodec
+from conformance.kaitai.reader import Gpc, KaitaiReject, read
 from refcodec import FormatError
 
 KAITAI_DIR = Path(__file__).resolve().parent.parent / "conformance" / "kaitai"
@@ -66,7 +66,7 @@ def test_recompiling_the_ksy_reproduces_the_generated_parser(tmp_path: Path) -> 
 
 
 def test_preset_registry_of_the_ksy_matches_the_spec_table() -> None:
-    from kaitai.reader import PRESET_SIZES
+    from conformance.kaitai.reader import PRESET_SIZES
 
     assert [PRESET_SIZES[preset] for preset in range(1, 9)] == PRESETS
 

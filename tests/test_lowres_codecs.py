@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from support import SAMPLE_PHOTOS
 
 from refcodec.errors import FormatError, UsageError
 from refcodec.lowres import (
@@ -27,6 +26,7 @@ from refcodec.lowres.avif import build_avif, split
 from refcodec.lowres.downsample import lowres_size, reduce, squash
 from refcodec.lowres.png import build_png
 from refcodec.lowres.webp import build_webp
+from tests.support import SAMPLE_PHOTOS
 
 CORPUS_IMAGES = SAMPLE_PHOTOS[:2]  # real photographs shipped in the repository
 NAMES = [codec.name for codec in CODECS.values()]

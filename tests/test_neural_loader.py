@@ -183,7 +183,10 @@ def test_model_management_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     source.write_bytes(b"upstream")
     out = manage.install("msillm-q3", source)
     assert "UNVERIFIED" in out[0]
-    assert (tmp_path / "models" / "msillm_target_0.14bpp.ckpt").read_bytes() == b"upstream"
+    installed = tmp_path / "models" / "msillm_target_0.14bpp.ckpt"
+    assert installed.read_bytes() == b"upstream"
+    assert installed.stat().st_mode & 0o777 == source.stat().st_mode & 0o777  # not 0600
+    assert sorted(p.name for p in installed.parent.iterdir()) == [installed.name]
     base, root = server
     (root / "f").write_bytes(b"v")
     assert "downloaded" in manage.fetch("msillm-vlo1", url=base + "f")[1]

@@ -10,7 +10,6 @@ import sys
 from types import SimpleNamespace
 
 import pytest
-from openai_server import TEST_KEY, StubServer, settings_for
 from PIL import Image
 
 import refcodec
@@ -31,8 +30,9 @@ from refcodec.container import GpcFile, ImageChunk, TextChunk
 from refcodec.errors import BackendUnavailable, UsageError
 from refcodec.lowres import encode_lowres, reference_png
 from refcodec.request import lowres_pixels
+from tests.openai_server import TEST_KEY, StubServer, settings_for
 
-pytest_plugins = ["openai_fixtures"]
+pytest_plugins = ["tests.openai_fixtures"]
 pytest.importorskip("openai", reason="the openai extra is not installed")
 
 DESCRIPTION = "Image: test card; landscape.\nTop: blue sky; white cloud at right.\nLight: noon."

@@ -8,13 +8,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from openai_server import TEST_KEY, StubServer
 from PIL import Image
 
 import refcodec
 from refcodec.cli import build_parser, cmd_decode, cmd_encode
 from refcodec.errors import UsageError
 from refcodec.ratecontrol import RateError
+from tests.openai_server import TEST_KEY, StubServer
 
 pytest.importorskip("openai", reason="the openai extra is not installed")
 

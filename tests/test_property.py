@@ -6,16 +6,15 @@ spec alone) on valid, random and mutated files: same verdict, same clause.
 
 from __future__ import annotations
 
-import independent_reader
 import pytest
-import samples
-from craft import seal
 from hypothesis import given
 from hypothesis import strategies as st
-from support import ALLOWED_CHARS, ALLOWED_TEXT, verdict
 
 import refcodec
+from conformance.craft import seal
 from refcodec import GpcFile, MetaChunk, TextChunk, UnknownChunk
+from tests import independent_reader, samples
+from tests.support import ALLOWED_CHARS, ALLOWED_TEXT, verdict
 
 META_KEY = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789._-", min_size=1, max_size=32)
 SIZES = st.one_of(

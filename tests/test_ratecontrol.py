@@ -10,9 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from openai_server import StubServer, describe_pixels, settings_for
 from PIL import Image
-from support import SAMPLE_PHOTOS
 
 import refcodec
 from refcodec.backends.openai_backend import Captioner, prepare_caption_image
@@ -25,8 +23,10 @@ from refcodec.ratecontrol import (
     initial_word_budget,
     trim_to_budget,
 )
+from tests.openai_server import StubServer, describe_pixels, settings_for
+from tests.support import SAMPLE_PHOTOS
 
-pytest_plugins = ["openai_fixtures"]
+pytest_plugins = ["tests.openai_fixtures"]
 
 SIZE = (768, 512)
 PICTURE = Image.radial_gradient("L").convert("RGB").resize((140, 100))

@@ -4,11 +4,11 @@ conformance cases (conformance/definitions.py, run by tests/test_conformance.py)
 from __future__ import annotations
 
 import pytest
-from craft import PAD_TAG, chunk, file, minimal, text_payload
 from hypothesis import given
 from hypothesis import strategies as st
 
 import refcodec
+from conformance.craft import PAD_TAG, chunk, file, minimal, text_payload
 from refcodec import FormatError, schema
 from refcodec.chunks import HANDLERS, ChunkContext, read_payload
 from refcodec.chunks.text import TextPayload

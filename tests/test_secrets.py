@@ -7,7 +7,6 @@ import logging
 from pathlib import Path
 
 import pytest
-from openai_server import TEST_KEY, StubServer, settings_for
 from PIL import Image
 
 import refcodec
@@ -16,8 +15,9 @@ from refcodec.backends.openai_backend import Captioner, Renderer
 from refcodec.backends.settings import resolve_settings
 from refcodec.batch import decode_batch, encode_batch
 from refcodec.cli import build_parser, cmd_encode
+from tests.openai_server import TEST_KEY, StubServer, settings_for
 
-pytest_plugins = ["openai_fixtures"]
+pytest_plugins = ["tests.openai_fixtures"]
 pytest.importorskip("openai", reason="the openai extra is not installed")
 
 WRONG_KEY = "sk-proj-WRONGwrongWRONG-42424242"

@@ -5,10 +5,8 @@ from __future__ import annotations
 import zlib
 
 import pytest
-import samples
 from hypothesis import given
 from hypothesis import strategies as st
-from support import ALLOWED_TEXT
 
 from refcodec import FormatError
 from refcodec.textcodecs import (
@@ -17,6 +15,8 @@ from refcodec.textcodecs import (
     encode_text,
     payload_size,
 )
+from tests import samples
+from tests.support import ALLOWED_TEXT
 
 STORED, DEFLATE, BROTLI, GPC_PPM1 = (
     codec_id(name) for name in ("stored", "deflate", "brotli", "gpc-ppm1"))

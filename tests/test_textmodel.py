@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from support import ALLOWED_CHARS
 
 from refcodec import FormatError
 from refcodec.textmodel import decode, encode, tablefile
 from refcodec.textmodel.rangecoder import RangeDecoder, RangeEncoder
+from tests.support import ALLOWED_CHARS
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,4 +1,5 @@
-"""Canonical varints (spec §2.2): one encoding per value, at most three bytes."""
+"""Canonical varints (spec §2.2): one encoding per value, at most three bytes; and the one
+LEB128 reader they share with the AV1 OBU sizes (any form, at most eight bytes)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from refcodec import FormatError
-from refcodec.varint import VARINT_LIMIT, CanonicalVarInt, decode_varint, encode_varint
+from refcodec.lowres.av1 import OBU_FRAME, OBU_SEQUENCE_HEADER, obu, read_obus
+from refcodec.varint import (
+    VARINT_LIMIT,
+    CanonicalVarInt,
+    decode_varint,
+    encode_varint,
+    read_uleb128,
+)
 
 FIELD = CanonicalVarInt()
 
@@ -43,3 +51,36 @@ def test_decode_varint_rejects(hexbytes: str, clause: str) -> None:
 def test_encode_varint_rejects_out_of_range(value: int) -> None:
     with pytest.raises(FormatError, match="VINT-3"):
         encode_varint(value)
+
+
+@pytest.mark.parametrize(("hexbytes", "clause"), [
+    ("8000", "VINT-2"), ("808000", "VINT-2"), ("ff00", "VINT-2"),
+    ("80808001", "VINT-3"), ("ffffff7f", "VINT-3"),
+])
+def test_varint_field_rejects_like_decode_varint(hexbytes: str, clause: str) -> None:
+    with pytest.raises(FormatError) as info:
+        FIELD.parse(bytes.fromhex(hexbytes))
+    assert info.value.clause == clause
+
+
+@pytest.mark.parametrize(("hexbytes", "value", "end"), [
+    ("00", 0, 1), ("8000", 0, 2), ("ff8000", 127, 3), ("ac02", 300, 2),
+    ("8080808080808000", 0, 8), ("ffffffff0f", (1 << 32) - 1, 5),
+])
+def test_read_uleb128_any_form_up_to_av1s_eight_bytes(hexbytes: str, value: int,
+                                                       end: int) -> None:
+    assert read_uleb128(bytes.fromhex(hexbytes) + b"rest", 0, 8, canonical=False) == (value, end)
+
+
+def test_read_uleb128_longer_than_the_limit_is_vint3() -> None:
+    with pytest.raises(FormatError) as info:
+        read_uleb128(bytes.fromhex("808080808080808000"), 0, 8, canonical=False)
+    assert info.value.clause == "VINT-3"
+
+
+def test_av1_obus_split_with_any_size_form() -> None:
+    padded = bytes([OBU_SEQUENCE_HEADER << 3 | 0x02]) + bytes.fromhex("8380808000") + b"abc"
+    data = padded + obu(OBU_FRAME, b"frame")
+    assert read_obus(data) == [(OBU_SEQUENCE_HEADER, b"abc"), (OBU_FRAME, b"frame")]
+    with pytest.raises(ValueError, match="OBU size field"):
+        read_obus(data[:3])

@@ -5,7 +5,7 @@ Briefly (minutes, CPU) on corpus photographs read in place, with the rate-distor
 scales spread over the scale table and determinism tests exercise many CDF indexes. Writes
 ``refcodec/data/models/msillm-test.safetensors`` with the CDF buffers computed once here.
 
-    python tools/train_msillm_test_model.py [--steps 3000] [--out PATH]
+    python -m tools.train_msillm_test_model [--steps 3000] [--out PATH]   (from the repository root)
 """
 
 from __future__ import annotations

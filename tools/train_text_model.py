@@ -1,6 +1,6 @@
 """Build the pinned prior of the GPC text model (spec/text-codec.md §6).
 
-Usage: python tools/train_text_model.py [--check]
+Usage: python -m tools.train_text_model [--check]   (from the repository root)
 
 Reads the TRAIN split of descriptions/*.jsonl (never the eval split), primes a
 PPM table with every training text in ascending ``id`` order, prunes it and
@@ -20,21 +20,19 @@ import re
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from refcodec import textmodel  # noqa: E402
-from refcodec.atomic import write_atomic  # noqa: E402
-from refcodec.textmodel import ppm, tablefile  # noqa: E402
-from refcodec.textmodel.ppm import (  # noqa: E402
+from refcodec import textmodel
+from refcodec.atomic import write_atomic
+from refcodec.textmodel import ppm, tablefile
+from refcodec.textmodel.ppm import (
     COUNT_LIMIT,
     HISTORY_MASK,
     MAX_ORDER,
     ORDER_MASKS,
     ORDER_SHIFT,
 )
-from refcodec.textmodel.rangecoder import RangeEncoder  # noqa: E402
+from refcodec.textmodel.rangecoder import RangeEncoder
 
+ROOT = Path(__file__).resolve().parent.parent
 DESCRIPTIONS = ROOT / "descriptions"
 #: Texts whose coded bytes are pinned in tests/test_textmodel.py and spec/text-codec.md §8.
 VECTOR_TEXTS = (

@@ -49,10 +49,6 @@ class Usage:
             self.image_text_input_tokens += _field(usage, "input_tokens")
         self.image_output_tokens += _field(usage, "output_tokens")
 
-    def merge(self, other: Usage) -> None:
-        for name in self.__dataclass_fields__:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-
     @property
     def tokens(self) -> int:
         return (self.caption_input_tokens + self.caption_output_tokens

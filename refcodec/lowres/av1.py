@@ -10,14 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import FormatError
-from ..varint import uleb128 as leb128  # AV1 leb128(), shortest form
+from ..varint import read_uleb128, uleb128
 
-__all__ = ["OBU_FRAME", "OBU_SEQUENCE_HEADER", "SequenceInfo", "leb128", "obu", "read_obus",
-           "sequence_info"]
+__all__ = ["OBU_FRAME", "OBU_SEQUENCE_HEADER", "OBU_TEMPORAL_DELIMITER", "SequenceInfo", "obu",
+           "read_obus", "sequence_info"]
 
 OBU_SEQUENCE_HEADER = 1
 OBU_TEMPORAL_DELIMITER = 2
 OBU_FRAME = 6
+LEB128_MAX_BYTES = 8  # AV1 §4.10.5: leb128() reads at most 8 bytes, in any form
 
 
 @dataclass(frozen=True)
@@ -76,8 +77,9 @@ def sequence_info(payload: bytes) -> SequenceInfo:
 
 
 def obu(kind: int, payload: bytes) -> bytes:
-    """An OBU with ``obu_has_size_field`` = 1 and no extension header."""
-    return bytes([(kind << 3) | 0x02]) + leb128(len(payload)) + payload
+    """An OBU with ``obu_has_size_field`` = 1 and no extension header (LRS-10: the size in
+    shortest form)."""
+    return bytes([(kind << 3) | 0x02]) + uleb128(len(payload)) + payload
 
 
 def read_obus(data: bytes) -> list[tuple[int, bytes]]:
@@ -89,15 +91,11 @@ def read_obus(data: bytes) -> list[tuple[int, bytes]]:
         if not header & 0x02 or header & 0x04:
             msg = "OBU without a size field or with an extension header"
             raise ValueError(msg)
-        pos += 1
-        size, shift = 0, 0
-        while True:
-            byte = data[pos]
-            pos += 1
-            size |= (byte & 0x7F) << shift
-            shift += 7
-            if not byte & 0x80:
-                break
+        try:
+            size, pos = read_uleb128(data, pos + 1, LEB128_MAX_BYTES, canonical=False)
+        except FormatError as exc:
+            msg = f"bad OBU size field: {exc.message}"
+            raise ValueError(msg) from None
         obus.append(((header >> 3) & 0x0F, data[pos : pos + size]))
         pos += size
     return obus

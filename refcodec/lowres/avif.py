@@ -22,7 +22,14 @@ from PIL import Image
 from ..codecs import exact_pixels, pillow_feature, register_image_codec
 from ..errors import BackendUnavailable, FormatError
 from ..varint import decode_varint, encode_varint
-from .av1 import OBU_FRAME, OBU_SEQUENCE_HEADER, obu, read_obus, sequence_info
+from .av1 import (
+    OBU_FRAME,
+    OBU_SEQUENCE_HEADER,
+    OBU_TEMPORAL_DELIMITER,
+    obu,
+    read_obus,
+    sequence_info,
+)
 from .rgb import ycbcr444_full_to_rgb
 
 __all__ = ["QUALITIES", "build_avif", "decode", "encode"]
@@ -86,7 +93,8 @@ def encode(image: Image.Image, quality: int) -> bytes:
         raise BackendUnavailable(msg) from exc
     file = buffer.getvalue()
     mdat = file.index(b"mdat") + 4
-    obus = [(kind, payload) for kind, payload in read_obus(file[mdat:]) if kind != 2]
+    obus = [(kind, payload) for kind, payload in read_obus(file[mdat:])
+            if kind != OBU_TEMPORAL_DELIMITER]
     if [kind for kind, _ in obus] != [OBU_SEQUENCE_HEADER, OBU_FRAME]:
         msg = f"unexpected OBU layout from the AV1 encoder: {[k for k, _ in obus]}"
         raise RuntimeError(msg)

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 import urllib.request
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..atomic import atomic_output
 from ..errors import BackendUnavailable, UsageError
 from ..registry import Model as ModelRow
 from ..registry import model_by_name
@@ -146,22 +146,17 @@ def download(row: ModelRow | str, dest_dir: Path, url: str | None = None,
     dest_dir.mkdir(parents=True, exist_ok=True)
     target = dest_dir / row.filename
     digest = hashlib.sha256()
-    handle, temp_name = tempfile.mkstemp(dir=dest_dir, prefix=".download-")
-    temp = Path(temp_name)
     try:
-        with os.fdopen(handle, "wb") as out, urllib.request.urlopen(
+        with atomic_output(target) as out, urllib.request.urlopen(
                 source, timeout=timeout) as response:
             while block := response.read(CHUNK):
                 digest.update(block)
                 out.write(block)
-        if row.sha256 is not None and digest.hexdigest() != row.sha256:
-            msg = (f"download of {row.name} from {source} has SHA-256 {digest.hexdigest()}, "
-                   f"the registry says {row.sha256}")
-            raise UsageError(msg)
-        temp.replace(target)
+            if row.sha256 is not None and digest.hexdigest() != row.sha256:
+                msg = (f"download of {row.name} from {source} has SHA-256 "
+                       f"{digest.hexdigest()}, the registry says {row.sha256}")
+                raise UsageError(msg)  # inside the block: the target is never replaced
     except OSError as exc:
         msg = f"cannot download {row.name} from {source}: {exc}"
         raise BackendUnavailable(msg) from None
-    finally:
-        temp.unlink(missing_ok=True)
     return target

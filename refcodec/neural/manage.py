@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
+from ..atomic import atomic_output
 from ..errors import BackendUnavailable, UsageError
 from ..registry import MODELS, model_by_name
 from .loader import BUNDLED_DIR, ENV_DIR, download, find_model_file, verify_file
@@ -59,13 +59,8 @@ def install(name: str, file: Path, model_dir: Path | None = None) -> list[str]:
         msg = "refusing to install into the package's own data folder"
         raise UsageError(msg)
     target_dir.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=target_dir, prefix=".install-")
-    os.close(handle)
-    try:
-        shutil.copyfile(file, temp)
-        Path(temp).replace(target_dir / row.filename)
-    finally:
-        Path(temp).unlink(missing_ok=True)
+    with file.open("rb") as source, atomic_output(target_dir / row.filename) as out:
+        shutil.copyfileobj(source, out)
     return [verdict, f"installed {target_dir / row.filename}"]
 
 

@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from .atomic import write_atomic
+from .atomic import ensure_within, write_atomic
 from .backends.errors import redact
 from .backends.settings import BackendSettings
 from .backends.usage import Usage
 from .errors import GpcError
+from .safeio import printable
 
 if TYPE_CHECKING:
     from .encoder import EncodeOptions
@@ -77,7 +78,7 @@ class BatchReport:
         total = sum(i.file_bytes for i in coded)
         mean_bpp = (sum(i.file_bytes * 8 / i.pixels for i in coded) / len(coded)
                     if coded else 0.0)
-        lines = [f"FAILED {i.source}: {i.message}" for i in self.failed]
+        lines = [printable(f"FAILED {i.source}: {i.message}") for i in self.failed]
         rows = [
             ("items", str(len(self.items))), ("done", str(self.count("done"))),
             ("skipped", str(self.count("skipped"))), ("failed", str(self.count("failed"))),
@@ -126,10 +127,11 @@ class _Progress:
         if self.bar is not None:
             self.bar.update(1)
             if item.status == "failed":
-                self.bar.write(f"failed {item.source}: {item.message}", file=self.stream)
+                self.bar.write(printable(f"failed {item.source}: {item.message}"),
+                               file=self.stream)
         elif self.plain:
             detail = item.message if item.status == "failed" else f"{item.file_bytes} bytes"
-            print(f"[{self.seen}/{self.total}] {item.status} {item.source}: {detail}",
+            print(printable(f"[{self.seen}/{self.total}] {item.status} {item.source}: {detail}"),
                   file=self.stream, flush=True)
 
     def close(self) -> None:
@@ -145,6 +147,7 @@ async def _run(
     resume: bool,
     progress: bool | None,
     stream: TextIO,
+    within: Path | None = None,
 ) -> BatchReport:
     started = time.perf_counter()
     semaphore = asyncio.Semaphore(report.settings.concurrency)
@@ -158,6 +161,8 @@ async def _run(
                 if skipped is not None:
                     return skipped
             try:
+                if within is not None:
+                    ensure_within(output, within)
                 output.parent.mkdir(parents=True, exist_ok=True)
                 return await work(source, output)
             except Exception as exc:  # one item's failure never stops the batch
@@ -186,6 +191,7 @@ async def encode_batch_async(
     resume: bool = False,
     progress: bool | None = None,
     stream: TextIO = sys.stderr,
+    within: Path | None = None,
 ) -> BatchReport:
     """Describe and encode each ``(image, output.gpc)`` pair with the captioner of
     ``settings``, through the one encode path (:func:`refcodec.encoder.encode_image_async`)."""
@@ -218,11 +224,11 @@ async def encode_batch_async(
                 return await captioner.describe(png, words)
 
             result = await encode_image_async(source, describe, options)
-            await asyncio.to_thread(write_atomic, output, result.data)
+            await asyncio.to_thread(write_atomic, output, result.data, (source,), within)
             return ItemResult(source, output, "done", len(result.data),
                               result.size[0] * result.size[1])
 
-        return await _run(report, inputs, work, valid, resume, progress, stream)
+        return await _run(report, inputs, work, valid, resume, progress, stream, within)
 
 
 def encode_batch(
@@ -236,7 +242,8 @@ def encode_batch(
 
     jobs = mirror_jobs(Path(input_dir), Path(output_dir), IMAGE_SUFFIXES, ".gpc")
     return asyncio.run(encode_batch_async(jobs, settings, EncodeOptions(**options),
-                                          resume=resume, progress=progress, stream=stream))
+                                          resume=resume, progress=progress, stream=stream,
+                                          within=Path(output_dir)))
 
 
 # ---------------------------------------------------------------------- decode
@@ -248,6 +255,7 @@ async def decode_batch_async(
     progress: bool | None = None,
     stream: TextIO = sys.stderr,
     model_dir: Path | None = None,
+    within: Path | None = None,
 ) -> BatchReport:
     """Render each ``(file.gpc, output.png)`` pair."""
     from .backends.openai_backend import AsyncRenderer
@@ -275,11 +283,11 @@ async def decode_batch_async(
         async def work(source: Path, output: Path) -> ItemResult:
             gpc = await asyncio.to_thread(read, source, model_dir=model_dir)
             png = await renderer.render(gpc)
-            await asyncio.to_thread(write_atomic, output, png)
+            await asyncio.to_thread(write_atomic, output, png, (source,), within)
             return ItemResult(source, output, "done", source.stat().st_size,
                               gpc.width * gpc.height)
 
-        return await _run(report, inputs, work, valid, resume, progress, stream)
+        return await _run(report, inputs, work, valid, resume, progress, stream, within)
 
 
 def decode_batch(
@@ -288,4 +296,4 @@ def decode_batch(
 ) -> BatchReport:
     """Render every ``.gpc`` under ``input_dir`` to ``output_dir/<same path>.png``."""
     jobs = mirror_jobs(Path(input_dir), Path(output_dir), GPC_SUFFIXES, ".png")
-    return asyncio.run(decode_batch_async(jobs, settings, **options))
+    return asyncio.run(decode_batch_async(jobs, settings, within=Path(output_dir), **options))

@@ -17,6 +17,7 @@ from typing import Any
 
 from . import registry
 from .errors import BackendUnavailable, FormatError, GpcError, UsageError
+from .safeio import printable
 
 __all__ = ["main"]
 
@@ -51,12 +52,14 @@ def cmd_encode(args: argparse.Namespace) -> int:
             msg = f"no images under {source}"
             raise UsageError(msg)
         report = asyncio.run(encode_batch_async(jobs, settings_from_args(args), options,
-                                                resume=args.resume))
+                                                resume=args.resume, within=Path(args.output)))
         print(report.summary())
         return EXIT_INVALID if report.failed else EXIT_OK
 
     from .atomic import write_atomic
+    from .safeio import require_regular
 
+    require_regular(source)
     usage_line = ""
     if args.describe == "openai":
         from .backends.openai_backend import Captioner, prepare_caption_image
@@ -70,8 +73,9 @@ def cmd_encode(args: argparse.Namespace) -> int:
     else:
         text = args.text if args.text is not None else read_description(args.text_file)
         result = encode_image(source, fixed_text(text), options)
-    write_atomic(args.output, result.data)
-    print(result.summary(args.output))
+    write_atomic(args.output, result.data, inputs=[source, *([args.text_file] if args.text_file
+                                                             else [])])
+    print(printable(result.summary(args.output)))
     if usage_line:
         print(f"API usage: {usage_line}", file=sys.stderr)
     return EXIT_OK
@@ -143,15 +147,20 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------- validate
-def _iter_paths(paths: Sequence[str]) -> Iterator[str]:
-    """Files named directly, and the ``*.gpc`` files under named folders, sorted."""
+def _iter_paths(paths: Sequence[str], skipped: list[str]) -> Iterator[str]:
+    """Files named directly, and the regular ``*.gpc`` files under named folders, sorted;
+    anything else named ``*.gpc`` in a folder (a FIFO, a device) goes to ``skipped``."""
     for name in paths:
         if os.path.isdir(name):
             for root, dirs, files in os.walk(name):
                 dirs.sort()
                 for file in sorted(files):
                     if file.endswith(".gpc"):
-                        yield os.path.join(root, file)
+                        path = os.path.join(root, file)
+                        if os.path.isfile(path):
+                            yield path
+                        else:
+                            skipped.append(path)
         else:
             yield name
 
@@ -164,7 +173,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     invalid = 0
     out = sys.stdout
-    for path in _iter_paths(args.paths):
+    skipped: list[str] = []
+    for path in _iter_paths(args.paths, skipped):
         clause: str | None = None
         message = ""
         try:
@@ -188,12 +198,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
                 result.update(clause=clause, message=message)
             out.write(json.dumps(result, ensure_ascii=False) + "\n")
         elif clause == "UNCHECKED":
-            out.write(f"{path}: UNCHECKED {message}\n")
+            out.write(printable(f"{path}: UNCHECKED {message}") + "\n")
         elif not valid:
             label = f"[{clause}] " if clause else ""
-            out.write(f"{path}: INVALID {label}{message}\n")
+            out.write(printable(f"{path}: INVALID {label}{message}") + "\n")
         elif not args.quiet:
-            out.write(f"{path}: ok\n")
+            out.write(printable(f"{path}: ok") + "\n")
+    for path in skipped:
+        print(printable(f"gpc: skipped {path}: not a regular file"), file=sys.stderr)
+    if skipped:
+        print(f"gpc: skipped {len(skipped)} *.gpc entries that are not regular files",
+              file=sys.stderr)
     return EXIT_INVALID if invalid else EXIT_OK
 
 
@@ -215,7 +230,7 @@ def cmd_decode(args: argparse.Namespace) -> int:
         if args.output == "-":
             sys.stdout.buffer.write(request + b"\n")
         else:
-            write_atomic(args.output, request)
+            write_atomic(args.output, request, inputs=[args.file])
         return EXIT_OK
     if args.output == "-":
         raise UsageError("images are not written to stdout: give -o FILE.png")
@@ -227,9 +242,10 @@ def cmd_decode(args: argparse.Namespace) -> int:
         msg = f"{args.file} has no reference image (a text-only file): use --request-only"
         raise UsageError(msg)
     if args.lowres_only:
-        write_atomic(args.output, reference_png(*decoded))
+        write_atomic(args.output, reference_png(*decoded), inputs=[args.file])
     else:  # --renderer preview: the offline, model-free view of a multimodal file
-        write_atomic(args.output, _png(preview(*decoded, gpc.width, gpc.height)))
+        write_atomic(args.output, _png(preview(*decoded, gpc.width, gpc.height)),
+                     inputs=[args.file])
     return EXIT_OK
 
 
@@ -252,7 +268,7 @@ def _render(args: argparse.Namespace, folder: Path | None) -> int:
             msg = f"no .gpc files under {source}"
             raise UsageError(msg)
         report = asyncio.run(decode_batch_async(jobs, settings, resume=args.resume,
-                                                model_dir=folder))
+                                                model_dir=folder, within=Path(args.output)))
         print(report.summary())
         return EXIT_INVALID if report.failed else EXIT_OK
     if args.output == "-":
@@ -266,8 +282,9 @@ def _render(args: argparse.Namespace, folder: Path | None) -> int:
     with Renderer(settings) as renderer:
         png = renderer.render(gpc)
         usage_line = renderer.usage.summary(settings)
-    write_atomic(args.output, png)
-    print(f"{args.output}: {gpc.width}x{gpc.height} PNG rendered by {settings.image_model}")
+    write_atomic(args.output, png, inputs=[source])
+    print(printable(f"{args.output}: {gpc.width}x{gpc.height} PNG rendered by "
+                    f"{settings.image_model}"))
     print(f"API usage: {usage_line}", file=sys.stderr)
     return EXIT_OK
 
@@ -364,17 +381,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _read_file(path: str | os.PathLike[str]) -> bytes:
+    """A .gpc file, read only if it is a regular file and never past the format's limit."""
     from .limits import MAX_FILE_BYTES
+    from .safeio import read_regular
 
-    try:
-        with open(path, "rb") as handle:
-            return handle.read(MAX_FILE_BYTES + 1)
-    except IsADirectoryError:
-        msg = f"{os.fspath(path)} is a directory"
-        raise UsageError(msg) from None
-    except OSError as exc:
-        msg = f"cannot read {os.fspath(path)}: {exc.strerror}"
-        raise UsageError(msg) from None
+    return read_regular(path, MAX_FILE_BYTES + 1)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -448,10 +459,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except UsageError as exc:
-        print(f"gpc: error: {exc}", file=sys.stderr)
+        print(printable(f"gpc: error: {exc}"), file=sys.stderr)
         return EXIT_USAGE
     except GpcError as exc:
-        print(f"gpc: error: {exc}", file=sys.stderr)
+        print(printable(f"gpc: error: {exc}"), file=sys.stderr)
         return EXIT_INVALID
     except KeyboardInterrupt:
         print("gpc: interrupted", file=sys.stderr)
@@ -459,7 +470,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return EXIT_INVALID
     except OSError as exc:
-        print(f"gpc: error: {exc.filename or ''}: {exc.strerror}", file=sys.stderr)
+        print(printable(f"gpc: error: {exc.filename or ''}: {exc.strerror}"), file=sys.stderr)
         return EXIT_INVALID
 
 

@@ -21,6 +21,9 @@ def image_size(path: str | os.PathLike[str]) -> tuple[int, int]:
     """Width and height of an image file, read from its header only."""
     from PIL import Image, UnidentifiedImageError
 
+    from .safeio import require_regular
+
+    require_regular(path)  # a FIFO or device would block Pillow
     try:
         with Image.open(path) as image:
             return image.size
@@ -44,7 +47,9 @@ def lowres_chunk(
     from PIL import Image, UnidentifiedImageError
 
     from .lowres import encode_lowres
+    from .safeio import require_regular
 
+    require_regular(path)
     try:
         with Image.open(path) as image:
             coded = encode_lowres(image, codec, psnr=psnr, max_bytes=max_bytes, size=size,

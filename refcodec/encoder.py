@@ -20,6 +20,7 @@ from .encode import image_size, lowres_chunk
 from .errors import FormatError, UsageError
 from .limits import MAX_TEXT_BYTES
 from .ratecontrol import FitResult, budget_from_bpp, fit_description, fit_description_async
+from .safeio import read_regular
 
 __all__ = [
     "EncodeOptions",
@@ -88,12 +89,7 @@ def fixed_text(text: str) -> Callable[[int], str]:
 
 def read_description(path: str | os.PathLike[str]) -> str:
     """A description file: UTF-8, CR LF as LF, one final newline dropped, at most LIM-3."""
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_TEXT_BYTES + 3)  # room for a final CR LF
-    except OSError as exc:
-        msg = f"cannot read {os.fspath(path)}: {exc.strerror}"
-        raise UsageError(msg) from None
+    raw = read_regular(path, MAX_TEXT_BYTES + 3)  # room for a final CR LF
     if len(raw) > MAX_TEXT_BYTES + 2:
         msg = f"{os.fspath(path)} is longer than the {MAX_TEXT_BYTES}-byte text limit"
         raise FormatError("LIM-3", msg)

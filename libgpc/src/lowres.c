@@ -293,6 +293,7 @@ static gpc_result dec_avif(const uint8_t *data, size_t len, uint32_t w, uint32_t
     s.max_frame_delay = 1;
     s.frame_size_limit = w * h;
     s.all_layers = 0;
+    s.strict_std_compliance = 1;
     s.logger.cookie = NULL;
     s.logger.callback = dav1d_quiet;
     if (dav1d_open(&ctx, &s) != 0) {

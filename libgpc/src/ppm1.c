@@ -29,6 +29,9 @@ typedef struct {
     plist *lists;       /* nctx lists, viewing syms/cnts below */
     uint8_t *syms;
     uint16_t *cnts;
+    int32_t *pchild;    /* per pair: -(prior index + 2) of context (k+1, ctx.s), or -1 */
+    uint32_t *ctxval;   /* per context: its bytes, big-endian */
+    uint8_t *order;     /* per context: k */
     uint64_t *hkeys;    /* open addressing, hsize slots, key+1 (0 = empty) */
     uint32_t *hidx;
     uint32_t hmask;
@@ -64,6 +67,18 @@ static int rd_leb(const uint8_t *p, size_t n, size_t *pos, uint64_t *v)
     return 0;
 }
 
+static const plist *prior_find(int k, uint32_t ctx)
+{
+    uint64_t key = ctx_key(k, ctx) + 1;
+    uint32_t h = hash64(key - 1) & g_prior.hmask;
+    while (g_prior.hkeys[h] != 0) {
+        if (g_prior.hkeys[h] == key) return &g_prior.lists[g_prior.hidx[h]];
+        h = (h + 1) & g_prior.hmask;
+    }
+    return NULL;
+}
+
+
 static void prior_init(void)
 {
     const uint8_t *p = gpc_ppm1_prior_bin;
@@ -91,6 +106,8 @@ static void prior_init(void)
                 if (rd_leb(p, n, &pos, &q1) != 0 || q1 > 255) return;
                 if (pass == 1) {
                     plist *L = &g_prior.lists[ci];
+                    g_prior.ctxval[ci] = ctx;
+                    g_prior.order[ci] = (uint8_t)k;
                     uint32_t h;
                     L->sym = g_prior.syms + pi;
                     L->cnt = g_prior.cnts + pi;
@@ -124,6 +141,19 @@ static void prior_init(void)
             }
         }
         if (pos != n) return;
+        if (pass == 1) {
+            /* child links: context (k, c) and symbol s lead to context (k+1, c.s) */
+            size_t c2;
+            for (c2 = 0; c2 < total_ctx; c2++) {
+                plist *L = &g_prior.lists[c2];
+                unsigned j, kk = g_prior.order[c2];
+                for (j = 0; j < L->n; j++) {
+                    const plist *ch = kk < MAX_ORDER ? prior_find((int)kk + 1, (g_prior.ctxval[c2] << 8) | L->sym[j]) : NULL;
+                    g_prior.pchild[(size_t)(L->sym - g_prior.syms) + j] =
+                        ch ? -(int32_t)(ch - g_prior.lists) - 2 : -1;
+                }
+            }
+        }
         if (pass == 0) {
             uint32_t hs = 1;
             total_ctx = ci;
@@ -135,165 +165,256 @@ static void prior_init(void)
             g_prior.cnts = malloc((total_pairs ? total_pairs : 1) * sizeof(uint16_t));
             g_prior.hkeys = calloc(hs, sizeof(uint64_t));
             g_prior.hidx = calloc(hs, sizeof(uint32_t));
+            g_prior.pchild = malloc((total_pairs ? total_pairs : 1) * sizeof(int32_t));
+            g_prior.ctxval = malloc((total_ctx ? total_ctx : 1) * sizeof(uint32_t));
+            g_prior.order = malloc(total_ctx ? total_ctx : 1);
             g_prior.hmask = hs - 1;
             if (!g_prior.lists || !g_prior.syms || !g_prior.cnts || !g_prior.hkeys ||
-                !g_prior.hidx)
+                !g_prior.hidx || !g_prior.pchild || !g_prior.ctxval || !g_prior.order)
                 return;
         }
     }
     g_prior.ok = 1;
 }
 
-static const plist *prior_find(int k, uint32_t ctx)
-{
-    uint64_t key = ctx_key(k, ctx) + 1;
-    uint32_t h = hash64(key - 1) & g_prior.hmask;
-    while (g_prior.hkeys[h] != 0) {
-        if (g_prior.hkeys[h] == key) return &g_prior.lists[g_prior.hidx[h]];
-        h = (h + 1) & g_prior.hmask;
-    }
-    return NULL;
-}
-
-/* ---- per-text working table ------------------------------------------- */
+/* ---- per-text working table -------------------------------------------
+ * Every context met in the text gets a node, found without hashing: the
+ * order-(k+1) context of the next byte is the order-k context of this byte
+ * followed by the byte, so each list entry keeps a link to that child node
+ * (a working node id >= 0, -(prior index + 2) while only the prior has it, or
+ * -1 when no table holds it yet). The workspace is per thread (pthread key),
+ * reused from call to call; its size is bounded by 5 * text_length nodes and
+ * their lists (at most 16,384 * 5 nodes). */
 typedef struct {
-    uint64_t key;   /* ctx_key + 1 */
-    plist L;
-    int own;        /* L's storage belongs to this text (copied / created) */
-} node_t;
-
-typedef struct arena_blk { struct arena_blk *next; size_t used, cap; } arena_blk;
+    uint8_t *sym;
+    uint16_t *cnt;
+    int32_t *child;
+    uint32_t total;
+    uint32_t ctx;   /* context bytes, big-endian */
+    uint16_t n, cap;
+} wnode;
 
 typedef struct {
-    node_t *nodes;
+    wnode *nodes;
     size_t nnodes, capnodes;
-    uint32_t *slots;  /* index+1 into nodes */
-    uint32_t smask;
-    arena_blk *blk;
-} work_t;
+    uint32_t *p2w, *p2w_gen, gen; /* prior index -> working node, valid when gen matches */
+    unsigned char **blk;          /* arena blocks of ARENA_BLK bytes (or larger) */
+    size_t *blkcap;
+    size_t nblk, capblk, curblk, used;
+} ws_t;
 
-static void *arena_alloc(work_t *w, size_t n)
+#define ARENA_BLK ((size_t)1 << 18)
+
+static pthread_key_t g_key;
+static pthread_once_t g_key_once = PTHREAD_ONCE_INIT;
+static int g_key_ok;
+
+static void ws_free(void *p)
 {
-    arena_blk *b = w->blk;
-    n = (n + 7) & ~(size_t)7;
-    if (!b || b->cap - b->used < n) {
-        size_t cap = n > 65536 ? n : 65536;
-        b = malloc(sizeof(arena_blk) + cap);
-        if (!b) return NULL;
-        b->next = w->blk;
-        b->used = 0;
-        b->cap = cap;
-        w->blk = b;
-    }
-    {
-        void *r = (unsigned char *)(b + 1) + b->used;
-        b->used += n;
-        return r;
+    ws_t *w = p;
+    size_t i;
+    if (!w) return;
+    for (i = 0; i < w->nblk; i++) free(w->blk[i]);
+    free(w->blk);
+    free(w->blkcap);
+    free(w->nodes);
+    free(w->p2w);
+    free(w->p2w_gen);
+    free(w);
+}
+
+static void key_init(void)
+{
+    g_key_ok = pthread_key_create(&g_key, ws_free) == 0;
+}
+
+static void *ws_alloc(ws_t *w, size_t n)
+{
+    n = (n + 15) & ~(size_t)15;
+    for (;;) {
+        if (w->curblk < w->nblk && w->blkcap[w->curblk] - w->used >= n) {
+            void *r = w->blk[w->curblk] + w->used;
+            w->used += n;
+            return r;
+        }
+        if (w->curblk + 1 < w->nblk && w->blkcap[w->curblk + 1] >= n) {
+            w->curblk++;
+            w->used = 0;
+            continue;
+        }
+        /* a new block, inserted after the current one */
+        if (w->nblk == w->capblk) {
+            size_t nc = w->capblk ? w->capblk * 2 : 8;
+            unsigned char **nb = realloc(w->blk, nc * sizeof *nb);
+            size_t *ncap;
+            if (!nb) return NULL;
+            w->blk = nb;
+            ncap = realloc(w->blkcap, nc * sizeof *ncap);
+            if (!ncap) return NULL;
+            w->blkcap = ncap;
+            w->capblk = nc;
+        }
+        {
+            size_t cap = n > ARENA_BLK ? n : ARENA_BLK, at = w->nblk ? w->curblk + 1 : 0;
+            unsigned char *b = malloc(cap);
+            if (!b) return NULL;
+            memmove(w->blk + at + 1, w->blk + at, (w->nblk - at) * sizeof *w->blk);
+            memmove(w->blkcap + at + 1, w->blkcap + at, (w->nblk - at) * sizeof *w->blkcap);
+            w->blk[at] = b;
+            w->blkcap[at] = cap;
+            w->nblk++;
+            w->curblk = at;
+            w->used = 0;
+        }
     }
 }
 
-static node_t *work_get(work_t *w, int k, uint32_t ctx)
+static ws_t *ws_get(size_t text_length)
 {
-    uint64_t key = ctx_key(k, ctx) + 1;
-    uint32_t h = hash64(key - 1) & w->smask;
-    node_t *nd;
-    const plist *pl;
-    while (w->slots[h] != 0) {
-        nd = &w->nodes[w->slots[h] - 1];
-        if (nd->key == key) return nd;
-        h = (h + 1) & w->smask;
+    ws_t *w;
+    size_t need = (MAX_ORDER + 1) * text_length + MAX_ORDER + 2;
+    pthread_once(&g_key_once, key_init);
+    if (!g_key_ok) return NULL;
+    w = pthread_getspecific(g_key);
+    if (!w) {
+        w = calloc(1, sizeof *w);
+        if (!w) return NULL;
+        w->p2w = malloc(g_prior.nctx * sizeof(uint32_t));
+        w->p2w_gen = calloc(g_prior.nctx, sizeof(uint32_t));
+        if (!w->p2w || !w->p2w_gen || pthread_setspecific(g_key, w) != 0) {
+            ws_free(w);
+            return NULL;
+        }
     }
-    if (w->nnodes >= w->capnodes) return NULL; /* cannot happen: sized for 5 * text_length */
-    nd = &w->nodes[w->nnodes++];
-    w->slots[h] = (uint32_t)w->nnodes;
-    nd->key = key;
-    nd->own = 0;
-    pl = prior_find(k, ctx);
-    if (pl) nd->L = *pl;
-    else memset(&nd->L, 0, sizeof nd->L);
-    return nd;
+    if (w->capnodes < need) {
+        size_t nc = need < 4096 ? 4096 : need;
+        wnode *nn = realloc(w->nodes, nc * sizeof(wnode));
+        if (!nn) return NULL;
+        w->nodes = nn;
+        w->capnodes = nc;
+    }
+    w->nnodes = 0;
+    w->curblk = 0;
+    w->used = 0;
+    if (++w->gen == 0) { /* wrapped: clear the stamps */
+        memset(w->p2w_gen, 0, g_prior.nctx * sizeof(uint32_t));
+        w->gen = 1;
+    }
+    return w;
 }
 
-/* add TEXT_INCREMENT to symbol b in nd's list, copying on first write */
-static int work_update(work_t *w, node_t *nd, uint8_t b)
+/* list storage for cap entries */
+static int wnode_alloc(ws_t *w, wnode *nd, unsigned cap)
 {
-    plist *L = &nd->L;
-    unsigned i, lo = 0, hi = L->n;
-    while (lo < hi) { /* first index with sym >= b */
-        unsigned mid = (lo + hi) / 2;
-        if (L->sym[mid] < b) lo = mid + 1; else hi = mid;
-    }
-    i = lo;
-    if (i < L->n && L->sym[i] == b && nd->own) {
-        L->cnt[i] = (uint16_t)(L->cnt[i] + TEXT_INCREMENT);
-    } else {
-        int present = (i < L->n && L->sym[i] == b);
-        unsigned need = L->n + (present ? 0u : 1u);
-        if (!nd->own || need > L->cap) {
-            unsigned cap = need + (need >> 1) + 2;
-            uint8_t *ns;
-            uint16_t *nc;
-            if (cap > 256) cap = 256;
-            ns = arena_alloc(w, cap);
-            nc = arena_alloc(w, cap * sizeof(uint16_t));
-            if (!ns || !nc) return -1;
-            if (L->n) {
-                memcpy(ns, L->sym, L->n);
-                memcpy(nc, L->cnt, L->n * sizeof(uint16_t));
-            }
-            L->sym = ns;
-            L->cnt = nc;
-            L->cap = (uint16_t)cap;
-            nd->own = 1;
-        }
-        if (present) {
-            L->cnt[i] = (uint16_t)(L->cnt[i] + TEXT_INCREMENT);
-        } else {
-            memmove(L->sym + i + 1, L->sym + i, L->n - i);
-            memmove(L->cnt + i + 1, L->cnt + i, (L->n - i) * sizeof(uint16_t));
-            L->sym[i] = b;
-            L->cnt[i] = TEXT_INCREMENT;
-            L->n++;
-        }
-    }
-    L->total += TEXT_INCREMENT;
-    if (L->total > COUNT_LIMIT) {
-        uint32_t t = 0;
-        for (i = 0; i < L->n; i++) {
-            L->cnt[i] = (uint16_t)((L->cnt[i] + 1u) >> 1);
-            t += L->cnt[i];
-        }
-        L->total = t;
-    }
+    unsigned char *m = ws_alloc(w, (size_t)cap * 7);
+    if (!m) return -1;
+    nd->child = (int32_t *)(void *)m;
+    nd->cnt = (uint16_t *)(void *)(m + (size_t)cap * 4);
+    nd->sym = m + (size_t)cap * 6;
+    nd->cap = (uint16_t)cap;
     return 0;
 }
 
-static void work_free(work_t *w)
+/* working node of prior context pidx (created from the prior on first use) */
+static int32_t node_from_prior(ws_t *w, uint32_t pidx)
 {
-    arena_blk *b = w->blk;
-    while (b) {
-        arena_blk *nx = b->next;
-        free(b);
-        b = nx;
+    const plist *L;
+    wnode *nd;
+    unsigned cap;
+    if (w->p2w_gen[pidx] == w->gen) return (int32_t)w->p2w[pidx];
+    L = &g_prior.lists[pidx];
+    nd = &w->nodes[w->nnodes];
+    cap = L->n + 4u;
+    if (cap > 256) cap = 256;
+    if (wnode_alloc(w, nd, cap) != 0) return -1;
+    memcpy(nd->sym, L->sym, L->n);
+    memcpy(nd->cnt, L->cnt, L->n * sizeof(uint16_t));
+    memcpy(nd->child, g_prior.pchild + (L->sym - g_prior.syms), L->n * sizeof(int32_t));
+    nd->n = L->n;
+    nd->total = L->total;
+    nd->ctx = g_prior.ctxval[pidx];
+    w->p2w[pidx] = (uint32_t)w->nnodes;
+    w->p2w_gen[pidx] = w->gen;
+    return (int32_t)w->nnodes++;
+}
+
+static int32_t node_new(ws_t *w, uint32_t ctx)
+{
+    wnode *nd = &w->nodes[w->nnodes];
+    memset(nd, 0, sizeof *nd);
+    nd->ctx = ctx;
+    return (int32_t)w->nnodes++;
+}
+
+/* node for context (k, ctx), searching the prior (used only at the start) */
+static int32_t node_lookup(ws_t *w, int k, uint32_t ctx)
+{
+    const plist *pl = prior_find(k, ctx);
+    if (pl) return node_from_prior(w, (uint32_t)(pl - g_prior.lists));
+    return node_new(w, ctx);
+}
+
+/* TXC-10 update of symbol b in node nd (order k); returns the entry index or -1 */
+static int node_update(ws_t *w, wnode *nd, int k, uint8_t b, int zero_child)
+{
+    unsigned i, lo = 0, hi = nd->n;
+    if (hi <= 8) {
+        while (lo < hi && nd->sym[lo] < b) lo++;
+    } else {
+        while (lo < hi) {
+            unsigned mid = (lo + hi) >> 1;
+            if (nd->sym[mid] < b) lo = mid + 1; else hi = mid;
+        }
     }
-    free(w->nodes);
-    free(w->slots);
+    i = lo;
+    if (i < nd->n && nd->sym[i] == b) {
+        nd->cnt[i] = (uint16_t)(nd->cnt[i] + TEXT_INCREMENT);
+    } else {
+        const plist *ch;
+        if (nd->n == nd->cap) {
+            unsigned cap = nd->cap ? nd->cap * 2u : 4u;
+            wnode old = *nd;
+            if (cap > 256) cap = 256;
+            if (wnode_alloc(w, nd, cap) != 0) return -1;
+            if (old.n) {
+                memcpy(nd->sym, old.sym, old.n);
+                memcpy(nd->cnt, old.cnt, old.n * sizeof(uint16_t));
+                memcpy(nd->child, old.child, old.n * sizeof(int32_t));
+            }
+        }
+        memmove(nd->sym + i + 1, nd->sym + i, nd->n - i);
+        memmove(nd->cnt + i + 1, nd->cnt + i, (nd->n - i) * sizeof(uint16_t));
+        memmove(nd->child + i + 1, nd->child + i, (nd->n - i) * sizeof(int32_t));
+        nd->sym[i] = b;
+        nd->cnt[i] = TEXT_INCREMENT;
+        ch = k < MAX_ORDER ? prior_find(k + 1, (nd->ctx << 8) | b) : NULL;
+        nd->child[i] = ch ? -(int32_t)(ch - g_prior.lists) - 2 : (zero_child >= 0 ? zero_child : -1);
+        nd->n++;
+    }
+    nd->total += TEXT_INCREMENT;
+    if (nd->total > COUNT_LIMIT) {
+        uint32_t t = 0;
+        unsigned j;
+        for (j = 0; j < nd->n; j++) {
+            nd->cnt[j] = (uint16_t)((nd->cnt[j] + 1u) >> 1);
+            t += nd->cnt[j];
+        }
+        nd->total = t;
+    }
+    return (int)i;
 }
 
 gpc_result gpc_ppm1_decode(const uint8_t *data, size_t len, size_t text_length,
                            uint8_t *out, size_t out_cap, gpc_info *info)
 {
-    work_t w;
+    ws_t *w;
     uint32_t code, range;
     size_t pos, i;
-    uint8_t hist[MAX_ORDER + 1]; /* unused slot keeps indexing simple */
-    uint32_t h4 = 0;             /* last 4 bytes, big-endian (oldest first) */
-    gpc_result res = GPC_VALID;
-    uint32_t ss;
+    int32_t cur[MAX_ORDER + 1], zero_node[MAX_ORDER + 2];
+    int k;
 
     if ((!data && len) || (!out && text_length) || text_length > MAX_TEXT || out_cap < text_length)
         return GPC_EUSAGE;
-    (void)hist;
     if (len > text_length)
         return gpc_fail(info, "TXT-3", "gpc-ppm1: data (%zu bytes) longer than text_length %zu (TXC-4)",
                         len, text_length);
@@ -304,95 +425,85 @@ gpc_result gpc_ppm1_decode(const uint8_t *data, size_t len, size_t text_length,
     pthread_once(&g_once, prior_init);
     if (!g_prior.ok)
         return gpc_fail(info, "TXC-13", "gpc-ppm1: the embedded prior failed its SHA-256 or layout check");
+    w = ws_get(text_length);
+    if (!w) return GPC_ENOMEM;
 
-    memset(&w, 0, sizeof w);
-    w.capnodes = (MAX_ORDER + 1) * text_length + 1;
-    ss = 16;
-    while (ss < 2 * w.capnodes) ss <<= 1;
-    w.smask = ss - 1;
-    w.nodes = malloc(w.capnodes * sizeof(node_t));
-    w.slots = calloc(ss, sizeof(uint32_t));
-    if (!w.nodes || !w.slots) {
-        work_free(&w);
-        return GPC_ENOMEM;
+    /* contexts of byte 0: k zero bytes */
+    for (k = 0; k <= MAX_ORDER; k++) {
+        zero_node[k] = cur[k] = node_lookup(w, k, 0);
+        if (cur[k] < 0) return GPC_ENOMEM;
     }
+    zero_node[MAX_ORDER + 1] = -1;
 
 #define BYTE(i) ((i) < len ? data[(i)] : 0u)
+#define RENORM() do { while (range < TOP) { code = (code << 8) | BYTE(pos); pos++; range <<= 8; } } while (0)
     code = (uint32_t)BYTE(0) << 24 | (uint32_t)BYTE(1) << 16 | (uint32_t)BYTE(2) << 8 | BYTE(3);
     range = 0xFFFFFFFFu;
     pos = 4;
 
     for (i = 0; i < text_length; i++) {
-        node_t *nd[MAX_ORDER + 1];
         uint64_t X[4] = {0, 0, 0, 0};
-        int k, found = 0, anyx = 0;
+        int anyx = 0, kc = -1;
         unsigned b = 0;
-        for (k = 0; k <= MAX_ORDER; k++) {
-            uint32_t ctx = k == 0 ? 0 : (k == 4 ? h4 : (h4 & ((1u << (8 * k)) - 1)));
-            nd[k] = work_get(&w, k, ctx);
-            if (!nd[k]) { res = GPC_ENOMEM; goto done; }
-        }
-        for (k = MAX_ORDER; k >= 0 && !found; k--) {
-            plist *L = &nd[k]->L;
+        for (k = MAX_ORDER; k >= 0; k--) {
+            wnode *nd = &w->nodes[cur[k]];
             uint32_t n = 0, q = 0, T, r, v, cum = 0, freq = 0;
             unsigned j;
-            if (L->n == 0) continue;
+            if (nd->n == 0) continue;
             if (!anyx) {
-                n = L->total;
-                q = L->n;
+                n = nd->total;
+                q = nd->n;
             } else {
-                for (j = 0; j < L->n; j++) {
-                    unsigned s = L->sym[j];
-                    if (!(X[s >> 6] >> (s & 63) & 1)) { n += L->cnt[j]; q++; }
+                for (j = 0; j < nd->n; j++) {
+                    unsigned s = nd->sym[j];
+                    if (!(X[s >> 6] >> (s & 63) & 1)) { n += nd->cnt[j]; q++; }
                 }
                 if (q == 0) continue;
             }
             T = n + q;
             r = range / T;
             v = code / r;
-            if (v >= T) {
-                res = gpc_fail(info, "TXT-3", "gpc-ppm1: range decoder value out of range at byte %zu (TXC-6)", i);
-                goto done;
-            }
+            if (v >= T)
+                return gpc_fail(info, "TXT-3", "gpc-ppm1: range decoder value out of range at byte %zu (TXC-6)", i);
             if (v >= n) { /* escape */
                 cum = n;
                 freq = q;
-                for (j = 0; j < L->n; j++) {
-                    unsigned s = L->sym[j];
+                for (j = 0; j < nd->n; j++) {
+                    unsigned s = nd->sym[j];
                     X[s >> 6] |= (uint64_t)1 << (s & 63);
                 }
                 anyx = 1;
-            } else {
-                for (j = 0; j < L->n; j++) {
-                    unsigned s = L->sym[j];
-                    if (anyx && (X[s >> 6] >> (s & 63) & 1)) continue;
-                    if (v < cum + L->cnt[j]) { freq = L->cnt[j]; b = s; break; }
-                    cum += L->cnt[j];
-                }
-                found = 1;
+                code -= r * cum;
+                range = r * freq;
+                RENORM();
+                continue;
+            }
+            for (j = 0;; j++) {
+                unsigned s = nd->sym[j];
+                if (anyx && (X[s >> 6] >> (s & 63) & 1)) continue;
+                if (v < cum + nd->cnt[j]) { freq = nd->cnt[j]; b = s; break; }
+                cum += nd->cnt[j];
             }
             code -= r * cum;
             range = r * freq;
-            while (range < TOP) {
-                code = (code << 8) | BYTE(pos);
-                pos++;
-                range <<= 8;
-            }
+            RENORM();
+            kc = k;
+            break;
         }
-        if (!found) { /* order -1 */
+        if (kc < 0) { /* order -1 */
             uint32_t m = 0, r, v, cnt = 0;
             unsigned s;
-            for (s = 0; s < 256; s++) if (!(X[s >> 6] >> (s & 63) & 1)) m++;
-            if (m == 0) { /* cannot happen: X holds only symbols of lists, which never include all... */
-                res = gpc_fail(info, "TXT-3", "gpc-ppm1: no symbol left at order -1");
-                goto done;
+            for (s = 0; s < 4; s++) {
+                uint64_t x = X[s];
+                while (x) { x &= x - 1; m++; }
             }
+            m = 256 - m;
+            if (m == 0)
+                return gpc_fail(info, "TXT-3", "gpc-ppm1: every byte value excluded at order -1 (TXC-9)");
             r = range / m;
             v = code / r;
-            if (v >= m) {
-                res = gpc_fail(info, "TXT-3", "gpc-ppm1: range decoder value out of range at byte %zu (TXC-6)", i);
-                goto done;
-            }
+            if (v >= m)
+                return gpc_fail(info, "TXT-3", "gpc-ppm1: range decoder value out of range at byte %zu (TXC-6)", i);
             for (s = 0; s < 256; s++) {
                 if (X[s >> 6] >> (s & 63) & 1) continue;
                 if (cnt == v) break;
@@ -401,25 +512,34 @@ gpc_result gpc_ppm1_decode(const uint8_t *data, size_t len, size_t text_length,
             b = s;
             code -= r * v;
             range = r;
-            while (range < TOP) {
-                code = (code << 8) | BYTE(pos);
-                pos++;
-                range <<= 8;
-            }
+            RENORM();
         }
         out[i] = (uint8_t)b;
-        for (k = 0; k <= MAX_ORDER; k++) {
-            if (work_update(&w, nd[k], (uint8_t)b) != 0) { res = GPC_ENOMEM; goto done; }
+        /* TXC-10 update at every order, then follow the child links to the
+         * contexts of the next byte */
+        for (k = MAX_ORDER; k >= 0; k--) {
+            wnode *nd = &w->nodes[cur[k]];
+            int zc = (b == 0 && cur[k] == zero_node[k]) ? zero_node[k + 1] : -1;
+            int j = node_update(w, nd, k, (uint8_t)b, zc);
+            if (j < 0) return GPC_ENOMEM;
+            if (k < MAX_ORDER) {
+                int32_t c = nd->child[j];
+                if (c < 0) {
+                    c = (c == -1) ? node_new(w, (nd->ctx << 8) | b) : node_from_prior(w, (uint32_t)(-c - 2));
+                    if (c < 0) return GPC_ENOMEM;
+                    nd = &w->nodes[cur[k]];
+                    nd->child[j] = c;
+                }
+                cur[k + 1] = c;
+            }
         }
-        h4 = (h4 << 8) | b;
+        cur[0] = zero_node[0];
     }
 #undef BYTE
-    if (len > pos) {
-        res = gpc_fail(info, "TXT-3", "gpc-ppm1: %zu unread bytes after the last symbol (TXC-7)", len - pos);
-    } else if (len > 0 && data[len - 1] == 0) {
-        res = gpc_fail(info, "TXT-3", "gpc-ppm1: data ends with a 0x00 byte (TXC-7)");
-    }
-done:
-    work_free(&w);
-    return res;
+#undef RENORM
+    if (len > pos)
+        return gpc_fail(info, "TXT-3", "gpc-ppm1: %zu unread bytes after the last symbol (TXC-7)", len - pos);
+    if (len > 0 && data[len - 1] == 0)
+        return gpc_fail(info, "TXT-3", "gpc-ppm1: data ends with a 0x00 byte (TXC-7)");
+    return GPC_VALID;
 }

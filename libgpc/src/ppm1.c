@@ -186,6 +186,7 @@ static void prior_init(void)
  * reused from call to call; its size is bounded by 5 * text_length nodes and
  * their lists (at most 16,384 * 5 nodes). */
 typedef struct {
+    uint64_t bm[4];     /* symbols present */
     uint8_t *sym;
     uint16_t *cnt;
     int32_t *child;
@@ -327,9 +328,18 @@ static int32_t node_from_prior(ws_t *w, uint32_t pidx)
     cap = L->n + 4u;
     if (cap > 256) cap = 256;
     if (wnode_alloc(w, nd, cap) != 0) return -1;
-    memcpy(nd->sym, L->sym, L->n);
-    memcpy(nd->cnt, L->cnt, L->n * sizeof(uint16_t));
-    memcpy(nd->child, g_prior.pchild + (L->sym - g_prior.syms), L->n * sizeof(int32_t));
+    {
+        const int32_t *pc = g_prior.pchild + (L->sym - g_prior.syms);
+        unsigned j;
+        nd->bm[0] = nd->bm[1] = nd->bm[2] = nd->bm[3] = 0;
+        for (j = 0; j < L->n; j++) {
+            unsigned s = L->sym[j];
+            nd->sym[j] = (uint8_t)s;
+            nd->cnt[j] = L->cnt[j];
+            nd->child[j] = pc[j];
+            nd->bm[s >> 6] |= (uint64_t)1 << (s & 63);
+        }
+    }
     nd->n = L->n;
     nd->total = L->total;
     nd->ctx = g_prior.ctxval[pidx];
@@ -358,7 +368,7 @@ static int32_t node_lookup(ws_t *w, int k, uint32_t ctx)
 static int node_update(ws_t *w, wnode *nd, int k, uint8_t b, int zero_child)
 {
     unsigned i, lo = 0, hi = nd->n;
-    if (hi <= 8) {
+    if (hi <= 12) {
         while (lo < hi && nd->sym[lo] < b) lo++;
     } else {
         while (lo < hi) {
@@ -367,26 +377,30 @@ static int node_update(ws_t *w, wnode *nd, int k, uint8_t b, int zero_child)
         }
     }
     i = lo;
-    if (i < nd->n && nd->sym[i] == b) {
+    if (nd->bm[b >> 6] >> (b & 63) & 1) {
         nd->cnt[i] = (uint16_t)(nd->cnt[i] + TEXT_INCREMENT);
     } else {
         const plist *ch;
+        unsigned j;
         if (nd->n == nd->cap) {
             unsigned cap = nd->cap ? nd->cap * 2u : 4u;
             wnode old = *nd;
             if (cap > 256) cap = 256;
             if (wnode_alloc(w, nd, cap) != 0) return -1;
-            if (old.n) {
-                memcpy(nd->sym, old.sym, old.n);
-                memcpy(nd->cnt, old.cnt, old.n * sizeof(uint16_t));
-                memcpy(nd->child, old.child, old.n * sizeof(int32_t));
+            for (j = 0; j < old.n; j++) {
+                nd->sym[j] = old.sym[j];
+                nd->cnt[j] = old.cnt[j];
+                nd->child[j] = old.child[j];
             }
         }
-        memmove(nd->sym + i + 1, nd->sym + i, nd->n - i);
-        memmove(nd->cnt + i + 1, nd->cnt + i, (nd->n - i) * sizeof(uint16_t));
-        memmove(nd->child + i + 1, nd->child + i, (nd->n - i) * sizeof(int32_t));
+        for (j = nd->n; j > i; j--) {
+            nd->sym[j] = nd->sym[j - 1];
+            nd->cnt[j] = nd->cnt[j - 1];
+            nd->child[j] = nd->child[j - 1];
+        }
         nd->sym[i] = b;
         nd->cnt[i] = TEXT_INCREMENT;
+        nd->bm[b >> 6] |= (uint64_t)1 << (b & 63);
         ch = k < MAX_ORDER ? prior_find(k + 1, (nd->ctx << 8) | b) : NULL;
         nd->child[i] = ch ? -(int32_t)(ch - g_prior.lists) - 2 : (zero_child >= 0 ? zero_child : -1);
         nd->n++;
@@ -454,11 +468,12 @@ gpc_result gpc_ppm1_decode(const uint8_t *data, size_t len, size_t text_length,
                 n = nd->total;
                 q = nd->n;
             } else {
+                if (!((nd->bm[0] & ~X[0]) | (nd->bm[1] & ~X[1]) | (nd->bm[2] & ~X[2]) | (nd->bm[3] & ~X[3])))
+                    continue;
                 for (j = 0; j < nd->n; j++) {
                     unsigned s = nd->sym[j];
                     if (!(X[s >> 6] >> (s & 63) & 1)) { n += nd->cnt[j]; q++; }
                 }
-                if (q == 0) continue;
             }
             T = n + q;
             r = range / T;
@@ -468,21 +483,29 @@ gpc_result gpc_ppm1_decode(const uint8_t *data, size_t len, size_t text_length,
             if (v >= n) { /* escape */
                 cum = n;
                 freq = q;
-                for (j = 0; j < nd->n; j++) {
-                    unsigned s = nd->sym[j];
-                    X[s >> 6] |= (uint64_t)1 << (s & 63);
-                }
+                X[0] |= nd->bm[0];
+                X[1] |= nd->bm[1];
+                X[2] |= nd->bm[2];
+                X[3] |= nd->bm[3];
                 anyx = 1;
                 code -= r * cum;
                 range = r * freq;
                 RENORM();
                 continue;
             }
-            for (j = 0;; j++) {
-                unsigned s = nd->sym[j];
-                if (anyx && (X[s >> 6] >> (s & 63) & 1)) continue;
-                if (v < cum + nd->cnt[j]) { freq = nd->cnt[j]; b = s; break; }
-                cum += nd->cnt[j];
+            if (!anyx) {
+                for (j = 0;; j++) {
+                    uint32_t c = nd->cnt[j];
+                    if (v < cum + c) { freq = c; b = nd->sym[j]; break; }
+                    cum += c;
+                }
+            } else {
+                for (j = 0;; j++) {
+                    unsigned s = nd->sym[j];
+                    if (X[s >> 6] >> (s & 63) & 1) continue;
+                    if (v < cum + nd->cnt[j]) { freq = nd->cnt[j]; b = s; break; }
+                    cum += nd->cnt[j];
+                }
             }
             code -= r * cum;
             range = r * freq;
@@ -493,11 +516,7 @@ gpc_result gpc_ppm1_decode(const uint8_t *data, size_t len, size_t text_length,
         if (kc < 0) { /* order -1 */
             uint32_t m = 0, r, v, cnt = 0;
             unsigned s;
-            for (s = 0; s < 4; s++) {
-                uint64_t x = X[s];
-                while (x) { x &= x - 1; m++; }
-            }
-            m = 256 - m;
+            for (s = 0; s < 256; s++) m += !(X[s >> 6] >> (s & 63) & 1);
             if (m == 0)
                 return gpc_fail(info, "TXT-3", "gpc-ppm1: every byte value excluded at order -1 (TXC-9)");
             r = range / m;

@@ -1,4 +1,13 @@
-/* gpc-ppm1 text decoder (spec/text-codec.md). */
+/* gpc-ppm1 text decoder (spec/text-codec.md).
+ *
+ * The pinned prior (TXC-12) is parsed once (pthread_once) into one contiguous
+ * blob of context records: a header, then the count list as (child, count,
+ * symbol) entries in ascending symbol order. The working table of a text
+ * (TXC-8..TXC-10) holds one node per context met; a node starts as a copy of
+ * the prior's record (the prior itself is never changed). Contexts are found
+ * without hashing: the order-(k+1) context of the next byte is the order-k
+ * context of this byte followed by the byte, so each entry keeps a link to
+ * that child context. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,42 +22,50 @@
 static const char PRIOR_SHA256[] =
     "a141d6ff3219be570bd5491630ecce1f1a7497ebd6aa85fbf4b2fa4f040d1a7f";
 
-/* A count list: pairs in ascending symbol order. */
+/* child link: >= 0 a working node id; -(offset + 2) a prior record not yet in
+ * the working table; -1 a context that no table holds yet */
 typedef struct {
-    uint8_t *sym;
-    uint16_t *cnt;
+    int32_t child;
+    uint16_t cnt;
+    uint8_t sym;
+    uint8_t pad;
+} entry;
+
+typedef struct {
+    uint32_t idx;   /* dense index of the context */
+    uint32_t ctx;   /* its k bytes, big-endian */
     uint32_t total; /* sum of counts */
-    uint16_t n;     /* number of pairs; 0 = no count list */
-    uint16_t cap;
-} plist;
+    uint16_t n;     /* number of entries (1..256) */
+    uint16_t order;
+} prec; /* followed by n entries; 16 bytes = 2 entries */
 
 /* ---- the prior, parsed once ------------------------------------------ */
-typedef struct {
+static struct {
     int ok;
     size_t nctx;
-    plist *lists;       /* nctx lists, viewing syms/cnts below */
-    uint8_t *syms;
-    uint16_t *cnts;
-    int32_t *pchild;    /* per pair: -(prior index + 2) of context (k+1, ctx.s), or -1 */
-    uint32_t *ctxval;   /* per context: its bytes, big-endian */
-    uint8_t *order;     /* per context: k */
-    uint64_t *hkeys;    /* open addressing, hsize slots, key+1 (0 = empty) */
-    uint32_t *hidx;
+    entry *blob;      /* records, in units of entry (8 bytes) */
+    size_t blob_len;
+    uint64_t *hkeys;  /* open addressing: (k << 32 | ctx) + 1, 0 = empty */
+    uint32_t *hoff;   /* record offset in blob */
     uint32_t hmask;
-} prior_t;
-
-static prior_t g_prior;
+} g_prior;
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 
-static inline uint64_t ctx_key(int k, uint32_t ctx)
-{
-    return ((uint64_t)(unsigned)k << 32) | ctx;
-}
+static inline uint64_t ctx_key(int k, uint32_t ctx) { return ((uint64_t)(unsigned)k << 32) | ctx; }
+static inline uint32_t hash64(uint64_t key) { return (uint32_t)((key * 0x9E3779B97F4A7C15ull) >> 32); }
+static inline prec *rec_at(size_t off) { return (prec *)(void *)(g_prior.blob + off); }
+static inline entry *rec_entries(prec *r) { return (entry *)(void *)r + 2; }
 
-static inline uint32_t hash64(uint64_t key)
+/* record offset of context (k, ctx) in the prior, or -1 */
+static int32_t prior_find(int k, uint32_t ctx)
 {
-    key *= 0x9E3779B97F4A7C15ull;
-    return (uint32_t)(key >> 32);
+    uint64_t key = ctx_key(k, ctx) + 1;
+    uint32_t h = hash64(key - 1) & g_prior.hmask;
+    while (g_prior.hkeys[h] != 0) {
+        if (g_prior.hkeys[h] == key) return (int32_t)g_prior.hoff[h];
+        h = (h + 1) & g_prior.hmask;
+    }
+    return -1;
 }
 
 static int rd_leb(const uint8_t *p, size_t n, size_t *pos, uint64_t *v)
@@ -67,59 +84,43 @@ static int rd_leb(const uint8_t *p, size_t n, size_t *pos, uint64_t *v)
     return 0;
 }
 
-static const plist *prior_find(int k, uint32_t ctx)
-{
-    uint64_t key = ctx_key(k, ctx) + 1;
-    uint32_t h = hash64(key - 1) & g_prior.hmask;
-    while (g_prior.hkeys[h] != 0) {
-        if (g_prior.hkeys[h] == key) return &g_prior.lists[g_prior.hidx[h]];
-        h = (h + 1) & g_prior.hmask;
-    }
-    return NULL;
-}
-
-
 static void prior_init(void)
 {
     const uint8_t *p = gpc_ppm1_prior_bin;
-    size_t n = gpc_ppm1_prior_len, pos = 8, total_ctx = 0, total_pairs = 0;
-    size_t pass, ci, pi;
+    size_t n = gpc_ppm1_prior_len, pos, ci, off, pass;
     char hex[65];
     int k;
     gpc_sha256_hex(p, n, hex);
     if (strcmp(hex, PRIOR_SHA256) != 0) return; /* TXC-13: never decode with another table */
     if (n < 8 || memcmp(p, "GPCPPM1\n", 8) != 0) return;
-    /* pass 0 counts, pass 1 fills */
-    for (pass = 0; pass < 2; pass++) {
+    for (pass = 0; pass < 2; pass++) { /* pass 0 sizes, pass 1 fills */
         pos = 8;
         ci = 0;
-        pi = 0;
+        off = 0;
         for (k = 0; k <= MAX_ORDER; k++) {
             uint64_t nk, j;
+            uint64_t prev_ctx = 0;
             if (rd_leb(p, n, &pos, &nk) != 0 || nk > n) return;
             for (j = 0; j < nk; j++) {
                 uint32_t ctx = 0;
                 uint64_t q1, t, sum = 0;
                 int b;
+                prec *r = NULL;
                 if (pos + (size_t)k > n) return;
                 for (b = 0; b < k; b++) ctx = (ctx << 8) | p[pos++];
+                if (j > 0 && ctx <= prev_ctx) return; /* ascending, unique */
+                prev_ctx = ctx;
                 if (rd_leb(p, n, &pos, &q1) != 0 || q1 > 255) return;
                 if (pass == 1) {
-                    plist *L = &g_prior.lists[ci];
-                    g_prior.ctxval[ci] = ctx;
-                    g_prior.order[ci] = (uint8_t)k;
-                    uint32_t h;
-                    L->sym = g_prior.syms + pi;
-                    L->cnt = g_prior.cnts + pi;
-                    L->n = (uint16_t)(q1 + 1);
-                    L->cap = L->n;
-                    h = hash64(ctx_key(k, ctx)) & g_prior.hmask;
-                    while (g_prior.hkeys[h] != 0) {
-                        if (g_prior.hkeys[h] == ctx_key(k, ctx) + 1) return; /* duplicate */
-                        h = (h + 1) & g_prior.hmask;
-                    }
+                    uint32_t h = hash64(ctx_key(k, ctx)) & g_prior.hmask;
+                    r = rec_at(off);
+                    r->idx = (uint32_t)ci;
+                    r->ctx = ctx;
+                    r->n = (uint16_t)(q1 + 1);
+                    r->order = (uint16_t)k;
+                    while (g_prior.hkeys[h] != 0) h = (h + 1) & g_prior.hmask;
                     g_prior.hkeys[h] = ctx_key(k, ctx) + 1;
-                    g_prior.hidx[h] = (uint32_t)ci;
+                    g_prior.hoff[h] = (uint32_t)off;
                 }
                 for (t = 0; t <= q1; t++) {
                     uint64_t c;
@@ -129,77 +130,67 @@ static void prior_init(void)
                     if (rd_leb(p, n, &pos, &c) != 0 || c < 1 || c > COUNT_LIMIT) return;
                     sum += c;
                     if (pass == 1) {
-                        if (t > 0 && s <= g_prior.syms[pi - 1]) return;
-                        g_prior.syms[pi] = s;
-                        g_prior.cnts[pi] = (uint16_t)c;
+                        entry *e = rec_entries(r);
+                        if (t > 0 && s <= e[t - 1].sym) return;
+                        e[t].sym = s;
+                        e[t].cnt = (uint16_t)c;
+                        e[t].child = -1;
+                        e[t].pad = 0;
                     }
-                    pi++;
                 }
                 if (sum > COUNT_LIMIT) return;
-                if (pass == 1) g_prior.lists[ci].total = (uint32_t)sum;
+                if (pass == 1) r->total = (uint32_t)sum;
+                off += 2 + (size_t)(q1 + 1);
                 ci++;
             }
         }
         if (pos != n) return;
-        if (pass == 1) {
-            /* child links: context (k, c) and symbol s lead to context (k+1, c.s) */
-            size_t c2;
-            for (c2 = 0; c2 < total_ctx; c2++) {
-                plist *L = &g_prior.lists[c2];
-                unsigned j, kk = g_prior.order[c2];
-                for (j = 0; j < L->n; j++) {
-                    const plist *ch = kk < MAX_ORDER ? prior_find((int)kk + 1, (g_prior.ctxval[c2] << 8) | L->sym[j]) : NULL;
-                    g_prior.pchild[(size_t)(L->sym - g_prior.syms) + j] =
-                        ch ? -(int32_t)(ch - g_prior.lists) - 2 : -1;
-                }
-            }
-        }
         if (pass == 0) {
             uint32_t hs = 1;
-            total_ctx = ci;
-            total_pairs = pi;
-            while (hs < 2 * total_ctx + 2) hs <<= 1;
-            g_prior.nctx = total_ctx;
-            g_prior.lists = calloc(total_ctx ? total_ctx : 1, sizeof(plist));
-            g_prior.syms = malloc(total_pairs ? total_pairs : 1);
-            g_prior.cnts = malloc((total_pairs ? total_pairs : 1) * sizeof(uint16_t));
+            while (hs < 2 * ci + 2) hs <<= 1;
+            g_prior.nctx = ci;
+            g_prior.blob_len = off;
+            g_prior.blob = calloc(off ? off : 1, sizeof(entry));
             g_prior.hkeys = calloc(hs, sizeof(uint64_t));
-            g_prior.hidx = calloc(hs, sizeof(uint32_t));
-            g_prior.pchild = malloc((total_pairs ? total_pairs : 1) * sizeof(int32_t));
-            g_prior.ctxval = malloc((total_ctx ? total_ctx : 1) * sizeof(uint32_t));
-            g_prior.order = malloc(total_ctx ? total_ctx : 1);
+            g_prior.hoff = calloc(hs, sizeof(uint32_t));
             g_prior.hmask = hs - 1;
-            if (!g_prior.lists || !g_prior.syms || !g_prior.cnts || !g_prior.hkeys ||
-                !g_prior.hidx || !g_prior.pchild || !g_prior.ctxval || !g_prior.order)
-                return;
+            if (!g_prior.blob || !g_prior.hkeys || !g_prior.hoff || off > 0x7FFFFFF0u) return;
         }
+    }
+    /* child links of the prior's entries */
+    for (off = 0; off < g_prior.blob_len;) {
+        prec *r = rec_at(off);
+        entry *e = rec_entries(r);
+        unsigned j;
+        if (r->order < MAX_ORDER)
+            for (j = 0; j < r->n; j++) {
+                int32_t c = prior_find(r->order + 1, (r->ctx << 8) | e[j].sym);
+                e[j].child = c >= 0 ? -c - 2 : -1;
+            }
+        off += 2 + (size_t)r->n;
     }
     g_prior.ok = 1;
 }
 
-/* ---- per-text working table -------------------------------------------
- * Every context met in the text gets a node, found without hashing: the
- * order-(k+1) context of the next byte is the order-k context of this byte
- * followed by the byte, so each list entry keeps a link to that child node
- * (a working node id >= 0, -(prior index + 2) while only the prior has it, or
- * -1 when no table holds it yet). The workspace is per thread (pthread key),
- * reused from call to call; its size is bounded by 5 * text_length nodes and
- * their lists (at most 16,384 * 5 nodes). */
+/* ---- per-thread working table ------------------------------------------
+ * Reused from call to call (pthread key); bounded by 5 * text_length + 5
+ * nodes and their entry arrays. */
 typedef struct {
-    uint64_t bm[4];     /* symbols present */
-    uint8_t *sym;
-    uint16_t *cnt;
-    int32_t *child;
-    uint32_t total;
-    uint32_t ctx;   /* context bytes, big-endian */
+    uint64_t bm[4];  /* symbols present */
+    entry *e;
+    uint32_t total, ctx;
     uint16_t n, cap;
+    uint32_t pad;
 } wnode;
+
+typedef struct { uint32_t gen, id; } p2w_t;
 
 typedef struct {
     wnode *nodes;
     size_t nnodes, capnodes;
-    uint32_t *p2w, *p2w_gen, gen; /* prior index -> working node, valid when gen matches */
-    unsigned char **blk;          /* arena blocks of ARENA_BLK bytes (or larger) */
+    p2w_t *p2w;      /* prior index -> working node, valid when gen matches */
+    uint32_t gen;
+    unsigned char **blk;
     size_t *blkcap;
     size_t nblk, capblk, curblk, used;
 } ws_t;
@@ -220,7 +211,6 @@ static void ws_free(void *p)
     free(w->blkcap);
     free(w->nodes);
     free(w->p2w);
-    free(w->p2w_gen);
     free(w);
 }
 
@@ -243,7 +233,6 @@ static void *ws_alloc(ws_t *w, size_t n)
             w->used = 0;
             continue;
         }
-        /* a new block, inserted after the current one */
         if (w->nblk == w->capblk) {
             size_t nc = w->capblk ? w->capblk * 2 : 8;
             unsigned char **nb = realloc(w->blk, nc * sizeof *nb);
@@ -280,9 +269,8 @@ static ws_t *ws_get(size_t text_length)
     if (!w) {
         w = calloc(1, sizeof *w);
         if (!w) return NULL;
-        w->p2w = malloc(g_prior.nctx * sizeof(uint32_t));
-        w->p2w_gen = calloc(g_prior.nctx, sizeof(uint32_t));
-        if (!w->p2w || !w->p2w_gen || pthread_setspecific(g_key, w) != 0) {
+        w->p2w = calloc(g_prior.nctx ? g_prior.nctx : 1, sizeof(p2w_t));
+        if (!w->p2w || pthread_setspecific(g_key, w) != 0) {
             ws_free(w);
             return NULL;
         }
@@ -298,53 +286,36 @@ static ws_t *ws_get(size_t text_length)
     w->curblk = 0;
     w->used = 0;
     if (++w->gen == 0) { /* wrapped: clear the stamps */
-        memset(w->p2w_gen, 0, g_prior.nctx * sizeof(uint32_t));
+        memset(w->p2w, 0, g_prior.nctx * sizeof(p2w_t));
         w->gen = 1;
     }
     return w;
 }
 
-/* list storage for cap entries */
-static int wnode_alloc(ws_t *w, wnode *nd, unsigned cap)
+/* working node of the prior record at off (copied on first use) */
+static int32_t node_from_prior(ws_t *w, uint32_t off)
 {
-    unsigned char *m = ws_alloc(w, (size_t)cap * 7);
-    if (!m) return -1;
-    nd->child = (int32_t *)(void *)m;
-    nd->cnt = (uint16_t *)(void *)(m + (size_t)cap * 4);
-    nd->sym = m + (size_t)cap * 6;
-    nd->cap = (uint16_t)cap;
-    return 0;
-}
-
-/* working node of prior context pidx (created from the prior on first use) */
-static int32_t node_from_prior(ws_t *w, uint32_t pidx)
-{
-    const plist *L;
+    prec *r = rec_at(off);
     wnode *nd;
-    unsigned cap;
-    if (w->p2w_gen[pidx] == w->gen) return (int32_t)w->p2w[pidx];
-    L = &g_prior.lists[pidx];
+    const entry *pe;
+    unsigned cap, j;
+    p2w_t *m = &w->p2w[r->idx];
+    if (m->gen == w->gen) return (int32_t)m->id;
     nd = &w->nodes[w->nnodes];
-    cap = L->n + 4u;
+    cap = r->n + 2u;
     if (cap > 256) cap = 256;
-    if (wnode_alloc(w, nd, cap) != 0) return -1;
-    {
-        const int32_t *pc = g_prior.pchild + (L->sym - g_prior.syms);
-        unsigned j;
-        nd->bm[0] = nd->bm[1] = nd->bm[2] = nd->bm[3] = 0;
-        for (j = 0; j < L->n; j++) {
-            unsigned s = L->sym[j];
-            nd->sym[j] = (uint8_t)s;
-            nd->cnt[j] = L->cnt[j];
-            nd->child[j] = pc[j];
-            nd->bm[s >> 6] |= (uint64_t)1 << (s & 63);
-        }
-    }
-    nd->n = L->n;
-    nd->total = L->total;
-    nd->ctx = g_prior.ctxval[pidx];
-    w->p2w[pidx] = (uint32_t)w->nnodes;
-    w->p2w_gen[pidx] = w->gen;
+    nd->e = ws_alloc(w, (size_t)cap * sizeof(entry));
+    if (!nd->e) return -1;
+    pe = rec_entries(r);
+    memcpy(nd->e, pe, (size_t)r->n * sizeof(entry));
+    nd->bm[0] = nd->bm[1] = nd->bm[2] = nd->bm[3] = 0;
+    for (j = 0; j < r->n; j++) nd->bm[pe[j].sym >> 6] |= (uint64_t)1 << (pe[j].sym & 63);
+    nd->n = r->n;
+    nd->cap = (uint16_t)cap;
+    nd->total = r->total;
+    nd->ctx = r->ctx;
+    m->gen = w->gen;
+    m->id = (uint32_t)w->nnodes;
     return (int32_t)w->nnodes++;
 }
 
@@ -356,53 +327,48 @@ static int32_t node_new(ws_t *w, uint32_t ctx)
     return (int32_t)w->nnodes++;
 }
 
-/* node for context (k, ctx), searching the prior (used only at the start) */
 static int32_t node_lookup(ws_t *w, int k, uint32_t ctx)
 {
-    const plist *pl = prior_find(k, ctx);
-    if (pl) return node_from_prior(w, (uint32_t)(pl - g_prior.lists));
+    int32_t off = prior_find(k, ctx);
+    if (off >= 0) return node_from_prior(w, (uint32_t)off);
     return node_new(w, ctx);
 }
 
-/* TXC-10 update of symbol b in node nd (order k); returns the entry index or -1 */
-static int node_update(ws_t *w, wnode *nd, int k, uint8_t b, int zero_child)
+/* TXC-10 update of byte b in node nd (order k); returns the entry index or -1 */
+static int node_update(ws_t *w, wnode *nd, int k, uint8_t b, int32_t zero_child)
 {
     unsigned i, lo = 0, hi = nd->n;
+    entry *e = nd->e;
     if (hi <= 12) {
-        while (lo < hi && nd->sym[lo] < b) lo++;
+        while (lo < hi && e[lo].sym < b) lo++;
     } else {
         while (lo < hi) {
             unsigned mid = (lo + hi) >> 1;
-            if (nd->sym[mid] < b) lo = mid + 1; else hi = mid;
+            if (e[mid].sym < b) lo = mid + 1; else hi = mid;
         }
     }
     i = lo;
     if (nd->bm[b >> 6] >> (b & 63) & 1) {
-        nd->cnt[i] = (uint16_t)(nd->cnt[i] + TEXT_INCREMENT);
+        e[i].cnt = (uint16_t)(e[i].cnt + TEXT_INCREMENT);
     } else {
-        const plist *ch;
-        unsigned j;
+        int32_t c;
         if (nd->n == nd->cap) {
             unsigned cap = nd->cap ? nd->cap * 2u : 4u;
-            wnode old = *nd;
+            entry *ne;
             if (cap > 256) cap = 256;
-            if (wnode_alloc(w, nd, cap) != 0) return -1;
-            for (j = 0; j < old.n; j++) {
-                nd->sym[j] = old.sym[j];
-                nd->cnt[j] = old.cnt[j];
-                nd->child[j] = old.child[j];
-            }
+            ne = ws_alloc(w, (size_t)cap * sizeof(entry));
+            if (!ne) return -1;
+            if (nd->n) memcpy(ne, e, (size_t)nd->n * sizeof(entry));
+            nd->e = e = ne;
+            nd->cap = (uint16_t)cap;
         }
-        for (j = nd->n; j > i; j--) {
-            nd->sym[j] = nd->sym[j - 1];
-            nd->cnt[j] = nd->cnt[j - 1];
-            nd->child[j] = nd->child[j - 1];
-        }
-        nd->sym[i] = b;
-        nd->cnt[i] = TEXT_INCREMENT;
+        if (nd->n > i) memmove(e + i + 1, e + i, (size_t)(nd->n - i) * sizeof(entry));
+        e[i].sym = b;
+        e[i].cnt = TEXT_INCREMENT;
+        e[i].pad = 0;
+        c = k < MAX_ORDER ? prior_find(k + 1, (nd->ctx << 8) | b) : -1;
+        e[i].child = c >= 0 ? -c - 2 : (zero_child >= 0 ? zero_child : -1);
         nd->bm[b >> 6] |= (uint64_t)1 << (b & 63);
-        ch = k < MAX_ORDER ? prior_find(k + 1, (nd->ctx << 8) | b) : NULL;
-        nd->child[i] = ch ? -(int32_t)(ch - g_prior.lists) - 2 : (zero_child >= 0 ? zero_child : -1);
         nd->n++;
     }
     nd->total += TEXT_INCREMENT;
@@ -410,8 +376,8 @@ static int node_update(ws_t *w, wnode *nd, int k, uint8_t b, int zero_child)
         uint32_t t = 0;
         unsigned j;
         for (j = 0; j < nd->n; j++) {
-            nd->cnt[j] = (uint16_t)((nd->cnt[j] + 1u) >> 1);
-            t += nd->cnt[j];
+            e[j].cnt = (uint16_t)((e[j].cnt + 1u) >> 1);
+            t += e[j].cnt;
         }
         nd->total = t;
     }
@@ -442,7 +408,7 @@ gpc_result gpc_ppm1_decode(const uint8_t *data, size_t len, size_t text_length,
     w = ws_get(text_length);
     if (!w) return GPC_ENOMEM;
 
-    /* contexts of byte 0: k zero bytes */
+    /* contexts of byte 0: k zero bytes (TXC-8) */
     for (k = 0; k <= MAX_ORDER; k++) {
         zero_node[k] = cur[k] = node_lookup(w, k, 0);
         if (cur[k] < 0) return GPC_ENOMEM;
@@ -459,8 +425,9 @@ gpc_result gpc_ppm1_decode(const uint8_t *data, size_t len, size_t text_length,
         uint64_t X[4] = {0, 0, 0, 0};
         int anyx = 0, kc = -1;
         unsigned b = 0;
-        for (k = MAX_ORDER; k >= 0; k--) {
+        for (k = MAX_ORDER; k >= 0; k--) { /* TXC-9 */
             wnode *nd = &w->nodes[cur[k]];
+            const entry *e = nd->e;
             uint32_t n = 0, q = 0, T, r, v, cum = 0, freq = 0;
             unsigned j;
             if (nd->n == 0) continue;
@@ -471,8 +438,8 @@ gpc_result gpc_ppm1_decode(const uint8_t *data, size_t len, size_t text_length,
                 if (!((nd->bm[0] & ~X[0]) | (nd->bm[1] & ~X[1]) | (nd->bm[2] & ~X[2]) | (nd->bm[3] & ~X[3])))
                     continue;
                 for (j = 0; j < nd->n; j++) {
-                    unsigned s = nd->sym[j];
-                    if (!(X[s >> 6] >> (s & 63) & 1)) { n += nd->cnt[j]; q++; }
+                    unsigned s = e[j].sym;
+                    if (!(X[s >> 6] >> (s & 63) & 1)) { n += e[j].cnt; q++; }
                 }
             }
             T = n + q;
@@ -481,30 +448,28 @@ gpc_result gpc_ppm1_decode(const uint8_t *data, size_t len, size_t text_length,
             if (v >= T)
                 return gpc_fail(info, "TXT-3", "gpc-ppm1: range decoder value out of range at byte %zu (TXC-6)", i);
             if (v >= n) { /* escape */
-                cum = n;
-                freq = q;
+                code -= r * n;
+                range = r * q;
+                RENORM();
                 X[0] |= nd->bm[0];
                 X[1] |= nd->bm[1];
                 X[2] |= nd->bm[2];
                 X[3] |= nd->bm[3];
                 anyx = 1;
-                code -= r * cum;
-                range = r * freq;
-                RENORM();
                 continue;
             }
             if (!anyx) {
                 for (j = 0;; j++) {
-                    uint32_t c = nd->cnt[j];
-                    if (v < cum + c) { freq = c; b = nd->sym[j]; break; }
+                    uint32_t c = e[j].cnt;
+                    if (v < cum + c) { freq = c; b = e[j].sym; break; }
                     cum += c;
                 }
             } else {
                 for (j = 0;; j++) {
-                    unsigned s = nd->sym[j];
+                    unsigned s = e[j].sym;
                     if (X[s >> 6] >> (s & 63) & 1) continue;
-                    if (v < cum + nd->cnt[j]) { freq = nd->cnt[j]; b = s; break; }
-                    cum += nd->cnt[j];
+                    if (v < cum + e[j].cnt) { freq = e[j].cnt; b = s; break; }
+                    cum += e[j].cnt;
                 }
             }
             code -= r * cum;
@@ -534,20 +499,18 @@ gpc_result gpc_ppm1_decode(const uint8_t *data, size_t len, size_t text_length,
             RENORM();
         }
         out[i] = (uint8_t)b;
-        /* TXC-10 update at every order, then follow the child links to the
-         * contexts of the next byte */
+        /* TXC-10 at every order, then the child links give the next contexts */
         for (k = MAX_ORDER; k >= 0; k--) {
             wnode *nd = &w->nodes[cur[k]];
-            int zc = (b == 0 && cur[k] == zero_node[k]) ? zero_node[k + 1] : -1;
+            int32_t zc = (b == 0 && cur[k] == zero_node[k]) ? zero_node[k + 1] : -1;
             int j = node_update(w, nd, k, (uint8_t)b, zc);
             if (j < 0) return GPC_ENOMEM;
             if (k < MAX_ORDER) {
-                int32_t c = nd->child[j];
+                int32_t c = nd->e[j].child;
                 if (c < 0) {
                     c = (c == -1) ? node_new(w, (nd->ctx << 8) | b) : node_from_prior(w, (uint32_t)(-c - 2));
                     if (c < 0) return GPC_ENOMEM;
-                    nd = &w->nodes[cur[k]];
-                    nd->child[j] = c;
+                    w->nodes[cur[k]].e[j].child = c;
                 }
                 cur[k + 1] = c;
             }
@@ -556,7 +519,7 @@ gpc_result gpc_ppm1_decode(const uint8_t *data, size_t len, size_t text_length,
     }
 #undef BYTE
 #undef RENORM
-    if (len > pos)
+    if (len > pos) /* TXC-7 */
         return gpc_fail(info, "TXT-3", "gpc-ppm1: %zu unread bytes after the last symbol (TXC-7)", len - pos);
     if (len > 0 && data[len - 1] == 0)
         return gpc_fail(info, "TXT-3", "gpc-ppm1: data ends with a 0x00 byte (TXC-7)");

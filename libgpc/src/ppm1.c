@@ -32,12 +32,15 @@ typedef struct {
 } entry;
 
 typedef struct {
+    uint64_t bm[4]; /* symbols present */
     uint32_t idx;   /* dense index of the context */
     uint32_t ctx;   /* its k bytes, big-endian */
     uint32_t total; /* sum of counts */
     uint16_t n;     /* number of entries (1..256) */
     uint16_t order;
-} prec; /* followed by n entries; 16 bytes = 2 entries */
+} prec; /* followed by n entries; 48 bytes = 6 entries */
+#define PREC_UNITS 6
+typedef char prec_size_check[(sizeof(prec) == PREC_UNITS * sizeof(entry)) ? 1 : -1];
 
 /* ---- the prior, parsed once ------------------------------------------ */
 static struct {
@@ -54,7 +57,7 @@ static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static inline uint64_t ctx_key(int k, uint32_t ctx) { return ((uint64_t)(unsigned)k << 32) | ctx; }
 static inline uint32_t hash64(uint64_t key) { return (uint32_t)((key * 0x9E3779B97F4A7C15ull) >> 32); }
 static inline prec *rec_at(size_t off) { return (prec *)(void *)(g_prior.blob + off); }
-static inline entry *rec_entries(prec *r) { return (entry *)(void *)r + 2; }
+static inline entry *rec_entries(prec *r) { return (entry *)(void *)r + PREC_UNITS; }
 
 /* record offset of context (k, ctx) in the prior, or -1 */
 static int32_t prior_find(int k, uint32_t ctx)
@@ -136,11 +139,12 @@ static void prior_init(void)
                         e[t].cnt = (uint16_t)c;
                         e[t].child = -1;
                         e[t].pad = 0;
+                        r->bm[s >> 6] |= (uint64_t)1 << (s & 63);
                     }
                 }
                 if (sum > COUNT_LIMIT) return;
                 if (pass == 1) r->total = (uint32_t)sum;
-                off += 2 + (size_t)(q1 + 1);
+                off += PREC_UNITS + (size_t)(q1 + 1);
                 ci++;
             }
         }
@@ -167,7 +171,7 @@ static void prior_init(void)
                 int32_t c = prior_find(r->order + 1, (r->ctx << 8) | e[j].sym);
                 e[j].child = c >= 0 ? -c - 2 : -1;
             }
-        off += 2 + (size_t)r->n;
+        off += PREC_UNITS + (size_t)r->n;
     }
     g_prior.ok = 1;
 }
@@ -298,7 +302,7 @@ static int32_t node_from_prior(ws_t *w, uint32_t off)
     prec *r = rec_at(off);
     wnode *nd;
     const entry *pe;
-    unsigned cap, j;
+    unsigned cap;
     p2w_t *m = &w->p2w[r->idx];
     if (m->gen == w->gen) return (int32_t)m->id;
     nd = &w->nodes[w->nnodes];
@@ -308,8 +312,7 @@ static int32_t node_from_prior(ws_t *w, uint32_t off)
     if (!nd->e) return -1;
     pe = rec_entries(r);
     memcpy(nd->e, pe, (size_t)r->n * sizeof(entry));
-    nd->bm[0] = nd->bm[1] = nd->bm[2] = nd->bm[3] = 0;
-    for (j = 0; j < r->n; j++) nd->bm[pe[j].sym >> 6] |= (uint64_t)1 << (pe[j].sym & 63);
+    memcpy(nd->bm, r->bm, sizeof nd->bm);
     nd->n = r->n;
     nd->cap = (uint16_t)cap;
     nd->total = r->total;

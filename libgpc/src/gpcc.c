@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,7 @@
 static void usage(void)
 {
     fprintf(stderr,
-            "usage: gpcc validate [--json] [-q] PATH...\n"
+            "usage: gpcc validate [--json] [-q] [-j THREADS] PATH...\n"
             "       gpcc info [--json] FILE\n"
             "       gpcc decode FILE (--request-only | --lowres-only) -o OUT\n"
             "       gpcc --version\n");
@@ -68,11 +69,32 @@ static void json_str(FILE *f, const char *s, size_t n)
     fputc('"', f);
 }
 
-/* ---- validate ---------------------------------------------------------- */
+/* ---- validate ----------------------------------------------------------
+ * Paths are collected in order (folders walked recursively, names sorted),
+ * checked in batches by worker threads, and printed in order. */
 typedef struct { int json, quiet, n_invalid, n_undecided, n_valid; } vstate;
 
-static void report(vstate *st, const char *path, int res, const char *clause, const char *msg)
+typedef struct {
+    char *path;
+    int res;          /* gpc_result, or -100: cannot read (message set) */
+    char clause[16];
+    char message[512];
+} vitem;
+
+#define BATCH 4096
+
+typedef struct {
+    vitem *items;
+    size_t n;
+    size_t next;      /* next index to take */
+    pthread_mutex_t mu;
+} vbatch;
+
+static void report(vstate *st, const vitem *it)
 {
+    const char *path = it->path;
+    int res = it->res == -100 ? GPC_INVALID : it->res;
+    const char *clause = it->clause, *msg = it->message;
     if (res == GPC_VALID) {
         st->n_valid++;
         if (st->quiet) return;
@@ -89,39 +111,41 @@ static void report(vstate *st, const char *path, int res, const char *clause, co
         fputs("{\"path\": ", stdout);
         json_str(stdout, path, strlen(path));
         fputs(res == GPC_UNDECIDED ? ", \"valid\": null, \"clause\": " : ", \"valid\": false, \"clause\": ", stdout);
-        if (clause && clause[0]) json_str(stdout, clause, strlen(clause));
+        if (clause[0]) json_str(stdout, clause, strlen(clause));
         else fputs("null", stdout);
         fputs(", \"message\": ", stdout);
         json_str(stdout, msg, strlen(msg));
         fputs("}\n", stdout);
     } else if (res == GPC_UNDECIDED) {
         printf("%s: UNCHECKED %s\n", path, msg);
-    } else if (clause && clause[0]) {
+    } else if (clause[0]) {
         printf("%s: INVALID [%s] %s\n", path, clause, msg);
     } else {
         printf("%s: INVALID %s\n", path, msg);
     }
 }
 
-static void validate_file(vstate *st, const char *path, uint8_t *buf)
+static void check_item(vitem *it, uint8_t *buf)
 {
-    int fd = open(path, O_RDONLY);
+    int fd;
     size_t n = 0;
     gpc_info info;
     int res;
-    char msg[512];
+    if (it->res == -100) return; /* already failed (folder not readable) */
+    fd = open(it->path, O_RDONLY);
+    it->clause[0] = 0;
     if (fd < 0) {
-        snprintf(msg, sizeof msg, "cannot read %s: %s", path, strerror(errno));
-        report(st, path, GPC_INVALID, NULL, msg);
+        snprintf(it->message, sizeof it->message, "cannot read %s: %s", it->path, strerror(errno));
+        it->res = -100;
         return;
     }
     while (n < MAX_READ) {
         ssize_t r = read(fd, buf + n, MAX_READ - n);
         if (r < 0) {
             if (errno == EINTR) continue;
-            snprintf(msg, sizeof msg, "cannot read %s: %s", path, strerror(errno));
+            snprintf(it->message, sizeof it->message, "cannot read %s: %s", it->path, strerror(errno));
             close(fd);
-            report(st, path, GPC_INVALID, NULL, msg);
+            it->res = -100;
             return;
         }
         if (r == 0) break;
@@ -130,11 +154,79 @@ static void validate_file(vstate *st, const char *path, uint8_t *buf)
     close(fd);
     res = gpc_validate(buf, n, &info);
     if (res < 0) {
-        snprintf(msg, sizeof msg, "cannot check: %s", info.message);
-        report(st, path, GPC_INVALID, NULL, msg);
+        snprintf(it->message, sizeof it->message, "cannot check: %s", info.message);
+        it->res = -100;
         return;
     }
-    report(st, path, res, info.clause, info.message);
+    it->res = res;
+    memcpy(it->clause, info.clause, sizeof it->clause);
+    snprintf(it->message, sizeof it->message, "%s", res == GPC_VALID ? "" : info.message);
+}
+
+static void *worker(void *arg)
+{
+    vbatch *b = arg;
+    uint8_t *buf = malloc(MAX_READ);
+    for (;;) {
+        size_t i;
+        pthread_mutex_lock(&b->mu);
+        i = b->next;
+        if (i < b->n) b->next = i + 16 < b->n ? i + 16 : b->n;
+        pthread_mutex_unlock(&b->mu);
+        if (i >= b->n) break;
+        {
+            size_t e = i + 16 < b->n ? i + 16 : b->n;
+            for (; i < e; i++) {
+                if (!buf) {
+                    b->items[i].res = -100;
+                    snprintf(b->items[i].message, sizeof b->items[i].message, "out of memory");
+                } else check_item(&b->items[i], buf);
+            }
+        }
+    }
+    free(buf);
+    return NULL;
+}
+
+typedef struct {
+    vstate *st;
+    vitem *items;
+    size_t n;
+    int threads;
+} vqueue;
+
+static void flush_batch(vqueue *q)
+{
+    vbatch b;
+    pthread_t th[64];
+    int t, started = 0;
+    size_t i;
+    if (!q->n) return;
+    b.items = q->items;
+    b.n = q->n;
+    b.next = 0;
+    pthread_mutex_init(&b.mu, NULL);
+    for (t = 1; t < q->threads && (size_t)t * 16 < q->n; t++)
+        if (pthread_create(&th[started], NULL, worker, &b) == 0) started++;
+    worker(&b);
+    for (t = 0; t < started; t++) pthread_join(th[t], NULL);
+    pthread_mutex_destroy(&b.mu);
+    for (i = 0; i < q->n; i++) {
+        report(q->st, &q->items[i]);
+        free(q->items[i].path);
+    }
+    q->n = 0;
+}
+
+static void enqueue(vqueue *q, char *path, const char *err)
+{
+    vitem *it;
+    if (q->n == BATCH) flush_batch(q);
+    it = &q->items[q->n++];
+    it->path = path;
+    it->res = err ? -100 : 0;
+    it->clause[0] = 0;
+    snprintf(it->message, sizeof it->message, "%s", err ? err : "");
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -148,7 +240,7 @@ static int has_gpc_ext(const char *name)
     return n >= 4 && strcmp(name + n - 4, ".gpc") == 0;
 }
 
-static void walk(vstate *st, const char *dir, uint8_t *buf, int depth)
+static void walk(vqueue *q, const char *dir, int depth)
 {
     DIR *d;
     struct dirent *e;
@@ -157,18 +249,18 @@ static void walk(vstate *st, const char *dir, uint8_t *buf, int depth)
     if (depth > 64) return;
     d = opendir(dir);
     if (!d) {
-        char msg[512];
+        char msg[512], *p = strdup(dir);
         snprintf(msg, sizeof msg, "cannot read %s: %s", dir, strerror(errno));
-        report(st, dir, GPC_INVALID, NULL, msg);
+        if (p) enqueue(q, p, msg);
         return;
     }
     while ((e = readdir(d)) != NULL) {
         if (e->d_name[0] == '.' && (e->d_name[1] == 0 || (e->d_name[1] == '.' && e->d_name[2] == 0))) continue;
         if (nn == cap) {
             size_t nc = cap ? cap * 2 : 64;
-            char **q = realloc(names, nc * sizeof *q);
-            if (!q) break;
-            names = q;
+            char **nw = realloc(names, nc * sizeof *nw);
+            if (!nw) break;
+            names = nw;
             cap = nc;
         }
         names[nn] = strdup(e->d_name);
@@ -183,11 +275,12 @@ static void walk(vstate *st, const char *dir, uint8_t *buf, int depth)
         struct stat sb;
         if (p) {
             snprintf(p, L, "%s/%s", dir, names[i]);
-            if (stat(p, &sb) == 0) {
-                if (S_ISDIR(sb.st_mode)) walk(st, p, buf, depth + 1);
-                else if (S_ISREG(sb.st_mode) && has_gpc_ext(names[i])) validate_file(st, p, buf);
-            }
-            free(p);
+            if (stat(p, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+                walk(q, p, depth + 1);
+                free(p);
+            } else if (stat(p, &sb) == 0 && S_ISREG(sb.st_mode) && has_gpc_ext(names[i])) {
+                enqueue(q, p, NULL);
+            } else free(p);
         }
         free(names[i]);
     }
@@ -197,31 +290,41 @@ static void walk(vstate *st, const char *dir, uint8_t *buf, int depth)
 static int cmd_validate(int argc, char **argv)
 {
     vstate st = {0, 0, 0, 0, 0};
+    vqueue q;
     int i, npaths = 0;
-    uint8_t *buf;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    q.threads = ncpu < 1 ? 1 : ncpu > 16 ? 16 : (int)ncpu;
     for (i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--json") == 0) st.json = 1;
         else if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0) st.quiet = 1;
-        else if (argv[i][0] == '-' && argv[i][1]) { usage(); return 2; }
+        else if (strcmp(argv[i], "-j") == 0 && i + 1 < argc) {
+            q.threads = atoi(argv[++i]);
+            if (q.threads < 1 || q.threads > 64) { usage(); return 2; }
+        } else if (argv[i][0] == '-' && argv[i][1]) { usage(); return 2; }
         else npaths++;
     }
     if (!npaths) { usage(); return 2; }
-    buf = malloc(MAX_READ);
-    if (!buf) { fprintf(stderr, "gpcc: out of memory\n"); return 2; }
+    q.st = &st;
+    q.n = 0;
+    q.items = malloc(BATCH * sizeof *q.items);
+    if (!q.items) { fprintf(stderr, "gpcc: out of memory\n"); return 2; }
     for (i = 0; i < argc; i++) {
         struct stat sb;
         char *p;
         size_t L;
+        if (strcmp(argv[i], "-j") == 0) { i++; continue; }
         if (argv[i][0] == '-' && argv[i][1]) continue;
         p = strdup(argv[i]);
         if (!p) break;
         L = strlen(p);
         while (L > 1 && p[L - 1] == '/') p[--L] = 0;
-        if (stat(p, &sb) == 0 && S_ISDIR(sb.st_mode)) walk(&st, p, buf, 0);
-        else validate_file(&st, p, buf);
-        free(p);
+        if (stat(p, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+            walk(&q, p, 0);
+            free(p);
+        } else enqueue(&q, p, NULL);
     }
-    free(buf);
+    flush_batch(&q);
+    free(q.items);
     if (fflush(stdout) != 0) return 2;
     /* as the reference `gpc validate`: 0 when every file is valid, 1 when any
      * file is invalid or could not be checked (UNCHECKED, codec 16) */

@@ -395,7 +395,7 @@ static int cmd_info(int argc, char **argv)
             if (t == 1) strcpy(tn, "text");
             else if (t == 2) strcpy(tn, "image");
             else if (t == 0x81) strcpy(tn, "meta");
-            else snprintf(tn, sizeof tn, "unknown-0x%02x", t);
+            else snprintf(tn, sizeof tn, "unknown-0x%02X", t);
             printf("    {\n      \"type\": \"%s\",\n      \"tag\": %u,\n      \"critical\": %s,\n      \"payload_size\": %u\n    }%s\n",
                    tn, t, (t & 0x80) ? "false" : "true", info.chunk_size[i], i + 1 < (int)info.chunk_count ? "," : "");
         }

@@ -54,7 +54,7 @@ def main():
                         seed = p[j:]
                     elif c <= 3:
                         tl, j = varint(p, j)
-                        seed = struct.pack('<H', tl % 65536) + p[j:]
+                        seed = struct.pack('<H', (tl | 0x8000) if tl >= 2049 else tl) + p[j:]
                     else:
                         continue
                     open(os.path.join(outdir, 'text%d' % c, cid), 'wb').write(seed)

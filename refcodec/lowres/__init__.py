@@ -18,6 +18,7 @@ from PIL import Image, ImageChops, ImageStat
 
 from ..errors import FormatError, UsageError
 from . import avif, png, webp
+from .bounds import preview_size
 from .downsample import lowres_size, reduce
 
 __all__ = [
@@ -273,6 +274,7 @@ def reference_png(rgb: bytes, width: int, height: int) -> bytes:
 
 
 def preview(rgb: bytes, low_width: int, low_height: int, width: int, height: int) -> Image.Image:
-    """The decoded low-resolution image upscaled to the header size (informative, LRS-13)."""
+    """The decoded low-resolution image upscaled to the header size (informative, LRS-13),
+    at most PREVIEW_MAX_SIDE on its longer side (``bounds.preview_size``)."""
     low = Image.frombytes("RGB", (low_width, low_height), rgb)
-    return low.resize((width, height), Image.Resampling.LANCZOS)
+    return low.resize(preview_size(width, height), Image.Resampling.LANCZOS)

@@ -117,13 +117,13 @@ def run(name: str, seconds: int | None = None, runs: int | None = None, fork: bo
     args += extra or []
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    log_path = HERE / "work" / f"{name}.log"  # written as the run goes: tail -f it
     start = time.monotonic()
-    proc = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True,
-                          errors="replace", check=False)
+    with log_path.open("wb") as log_file:
+        proc = subprocess.run(args, cwd=ROOT, env=env, stdout=log_file,
+                              stderr=subprocess.STDOUT, check=False)
     elapsed = time.monotonic() - start
-    log = proc.stdout + proc.stderr
-    (HERE / "work").mkdir(exist_ok=True)
-    (HERE / "work" / f"{name}.log").write_text(log)
+    log = log_path.read_text(errors="replace")
     findings = sorted(artifacts(name) - before)
     result = Result(name, executions(log), elapsed, proc.returncode, findings)
     if not quiet:

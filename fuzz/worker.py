@@ -29,6 +29,13 @@ def main() -> None:
             except ImportError:
                 pass
         from fuzz.harnesses import HARNESSES
+        from refcodec.errors import GpcError
+    try:  # torch and compressai take seconds to import: not inside the first unit's timeout
+        from refcodec.neural import _require_backend
+
+        _require_backend()
+    except GpcError:
+        pass  # the neural extra is optional (its files are then BackendUnavailable)
     harness = HARNESSES[name]
     atheris.Setup(args, harness.target)
     atheris.Fuzz()

@@ -30,7 +30,7 @@ test: $(NEURAL)  ## the whole test suite (installs the neural extra too)
 	$(BIN)/python -m pytest
 
 check: $(NEURAL)  ## lint and type-check
-	$(BIN)/ruff check refcodec tests benchmarks conformance tools
+	$(BIN)/ruff check refcodec tests benchmarks conformance tools fuzz
 	$(BIN)/mypy
 
 bench: $(STAMP)  ## benchmarks, printed as ratios against baselines measured in the same run

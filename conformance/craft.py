@@ -37,3 +37,43 @@ def file(*chunks: bytes, header: bytes = SIG + V10 + b"\x01") -> bytes:
 
 def minimal(text: bytes = b"hello") -> bytes:
     return file(chunk(0x01, text_payload(text)))
+
+
+def ppm1_exhausted(prefix: bytes) -> bytes:
+    """A gpc-ppm1 model stream (spec/text-codec.md) that codes ``prefix`` as the reference
+    encoder does and then escapes from every order for one more byte, so that order -1 has
+    no byte value left (TXC-16). No encoder writes this; only a crafted stream can."""
+    from refcodec.textmodel import ppm
+    from refcodec.textmodel.rangecoder import RangeEncoder
+    from refcodec.textmodel.tablefile import load_table
+
+    table, coder = load_table(), RangeEncoder()
+    local: dict[int, dict[int, int]] = {}
+    history = 0
+    for symbol in [*prefix, -1]:  # -1: a byte no context holds, so every order escapes
+        excluded: set[int] = set()
+        for order, mask in ppm.ORDER_MASKS:
+            counts = ppm._context(table, local, history, order, mask)
+            items = [(s, c) for s, c in sorted((counts or {}).items()) if s not in excluded]
+            if not items:
+                continue
+            total, cum = sum(c for _, c in items), 0
+            for s, c in items:
+                if s == symbol:
+                    coder.encode(cum, c, total + len(items))
+                    break
+                cum += c
+            else:
+                coder.encode(total, len(items), total + len(items))
+                excluded.update(counts or {})
+                continue
+            break
+        else:
+            if symbol >= 0:
+                below = sum(1 for s in excluded if s < symbol)
+                coder.encode(symbol - below, 1, 256 - len(excluded))
+        if symbol >= 0:
+            ppm._update(table, local, history, symbol)
+            history = ((history << 8) | symbol) & ppm.HISTORY_MASK
+    assert len(excluded) == 256, "the prefix must contain every byte the prior's order 0 lacks"
+    return coder.finish()

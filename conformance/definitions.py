@@ -19,7 +19,7 @@ import refcodec
 from refcodec import GpcFile, MetaChunk, TextChunk, UnknownChunk
 from refcodec.limits import MAX_FILE_BYTES, MAX_TEXT_BYTES
 
-from .craft import SIG, V10, chunk, file, minimal, seal, text_payload
+from .craft import SIG, V10, chunk, file, minimal, ppm1_exhausted, seal, text_payload
 
 __all__ = ["CASES", "UNTESTABLE", "Case"]
 
@@ -56,6 +56,7 @@ DETAILED = (
 )
 CONCISE = "Image: photo, red barn in a field; landscape.\nLight: afternoon sun from left."
 TEXT = chunk(0x01, text_payload())
+EXHAUST = bytes(range(256)) + b"a" * 150  # every byte value, then cheap bytes to stay short
 PAD = chunk(0x90, b"padding")  # keeps tiny crafted files above the LIM-1 minimum
 CORE = ("SIG-1", "VER-1", "VER-2", "VER-3", "LIM-1", "INT-1", "FILE-1", "FILE-2", "VINT-1",
         "VINT-2", "VINT-3", "HDR-1", "CHK-1", "CHK-2", "CHK-5", "CHK-6", "CHK-7", "TXT-1",
@@ -366,6 +367,12 @@ def reject_cases() -> list[Case]:
           file(chunk(0x01, text_payload(ppm1(DETAILED) + b"\x00", codec=3,
                                         length=len(DETAILED))), header=SIG + b"\x11\x11\x01"),
           "TXT-3"),
+        Case("x-txt-3-ppm1-empty-order-minus-1", "gpc-ppm1 stream that, once all 256 byte "
+             "values have been coded, escapes from every order: order -1 has nothing left",
+             file(chunk(0x01, text_payload(ppm1_exhausted(EXHAUST), codec=3,
+                                           length=len(EXHAUST) + 1)),
+                  header=SIG + b"\x11\x11\x01"), "TXT-3",
+             ("CONF-1", "ORD-1", "TXC-11", "TXC-16"), ("gpc-ppm1",)),
         x("ppm1-raw-invalid-utf8", "gpc-ppm1 raw-mode data that is not UTF-8",
           file(chunk(0x01, text_payload(b"\xff\xfe\xfd", codec=3)),
                header=SIG + b"\x11\x11\x01"), "TXT-5"),

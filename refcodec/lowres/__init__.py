@@ -22,6 +22,7 @@ from .. import registry
 from ..codecs import IMAGE, DecodedImage, ImageCodecImpl
 from ..errors import FormatError, UsageError
 from . import avif, msillm, png, webp  # noqa: F401  (each registers its codec)
+from .bounds import preview_size
 from .downsample import lowres_size, reduce
 
 __all__ = [
@@ -251,6 +252,7 @@ def reference_png(rgb: bytes, width: int, height: int) -> bytes:
 
 
 def preview(rgb: bytes, low_width: int, low_height: int, width: int, height: int) -> Image.Image:
-    """The decoded low-resolution image upscaled to the header size (informative, LRS-13)."""
+    """The decoded low-resolution image upscaled to the header size (informative, LRS-13),
+    at most PREVIEW_MAX_SIDE on its longer side (``bounds.preview_size``)."""
     low = Image.frombytes("RGB", (low_width, low_height), rgb)
-    return low.resize((width, height), Image.Resampling.LANCZOS)
+    return low.resize(preview_size(width, height), Image.Resampling.LANCZOS)

@@ -73,17 +73,18 @@ def decode(data: bytes, width: int, height: int) -> bytes:
     try:
         with Image.open(io.BytesIO(file), formats=["WEBP"]) as image:
             image.load()
-            rgb = image.convert("RGB")
+            rgb = image if image.mode == "RGB" else image.convert("RGB")  # no extra copy
+            size, pixels = rgb.size, rgb.tobytes()
     except (OSError, SyntaxError, ValueError, EOFError, RuntimeError) as exc:
         if "not installed" in str(exc) or "unknown" in str(exc).lower():
             msg = "WebP decoding needs Pillow built with libwebp"
             raise BackendUnavailable(msg) from exc
         msg = f"the VP8 frame does not decode ({type(exc).__name__})"
         raise FormatError("LRS-11", msg) from None
-    if rgb.size != (width, height):
-        msg = f"the VP8 frame decodes to {rgb.size[0]}x{rgb.size[1]}, not {width}x{height}"
+    if size != (width, height):
+        msg = f"the VP8 frame decodes to {size[0]}x{size[1]}, not {width}x{height}"
         raise FormatError("LRS-11", msg)
-    return rgb.tobytes()
+    return pixels
 
 
 register_image_codec("webp", decode=exact_pixels(decode), encode=encode,

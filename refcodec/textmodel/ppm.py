@@ -128,6 +128,9 @@ def decode(data: bytes, length: int, table: Table) -> bytes:
             break
         if symbol < 0:
             allowed = [s for s in range(256) if s not in excluded]
+            if not allowed:  # [TXC-16]: an escape out of order 0 with nothing left
+                msg = "text model stream escapes to an empty order -1 (every byte excluded)"
+                raise FormatError("TXT-3", msg)
             index = coder.target(len(allowed))
             coder.consume(index, 1)
             symbol = allowed[index]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageChops, ImageStat
 
-from ..errors import FormatError, UsageError
+from ..errors import BackendUnavailable, FormatError, UsageError
 from . import avif, png, webp
 from .downsample import lowres_size, reduce
 
@@ -241,9 +241,33 @@ def _decode_neural(check: int, data: bytes, width: int, height: int
                    ) -> tuple[bytes, int, int, bytes]:
     from .. import neural
 
+    _verified_model(data)
     lw, lh = lowres_size(width, height)
     rgb, symbols = neural.decode(data, lw, lh, check=check)
     return rgb, lw, lh, symbols
+
+
+def _verified_model(data: bytes) -> None:
+    """NRL-1, NRL-12, checked without the neural extra: the model ID is registered, and a
+    model without recorded digests leaves the file undecided (BackendUnavailable)."""
+    from ..neural.registry import model_by_id
+    from ..varint import decode_varint
+
+    try:
+        model_id, _ = decode_varint(data, 0)
+    except FormatError as exc:
+        if exc.clause != "VINT-1":
+            raise  # VINT-2, VINT-3 keep their clauses (§2.2)
+        msg = "msillm data ends inside the model ID"
+        raise FormatError("NRL-1", msg) from None
+    row = model_by_id(model_id)
+    if row is None:
+        msg = f"unknown neural model ID {model_id}"
+        raise FormatError("NRL-1", msg)
+    if row.tables_sha256 is None:
+        msg = (f"model {row.name} is unverified (NRL-12): no conforming reader can decide "
+               "whether this file is valid")
+        raise BackendUnavailable(msg)
 
 
 def reference_image(rgb: bytes, width: int, height: int) -> dict[str, object]:

@@ -1,8 +1,10 @@
 """The ``gpc`` command line.
 
 Every failure is one line on stderr and a non-zero exit status: 1 when a file
-is invalid or an operation fails, 2 for usage errors, 130 on Ctrl-C. Outputs
-are written atomically.
+is invalid (its clause in square brackets) or an operation fails, 2 for usage
+errors, 3 when ``decode`` or ``validate`` cannot decide whether a file is valid
+(a codec or model this installation cannot check: "undecided", never valid),
+130 on Ctrl-C. Outputs are written atomically.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from .errors import BackendUnavailable, FormatError, GpcError, UsageError
 
 __all__ = ["main"]
 
-EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_UNDECIDED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
 def _template_id(value: str) -> int:
@@ -181,7 +183,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     # parse_container makes every check of the spec (the file object is not needed here).
     from .schema import parse_container
 
-    invalid = 0
+    invalid = unchecked = 0
     out = sys.stdout
     for path in _iter_paths(args.paths):
         clause: str | None = None
@@ -196,7 +198,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
             message = f"cannot check: {exc}"
             clause = "UNCHECKED"
         valid = not message
-        invalid += not valid
+        unchecked += clause == "UNCHECKED"
+        invalid += not valid and clause != "UNCHECKED"
         if args.json:
             result: dict[str, Any] = {"path": path, "valid": valid}
             if clause == "UNCHECKED":
@@ -211,7 +214,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
             out.write(f"{path}: INVALID {label}{message}\n")
         elif not args.quiet:
             out.write(f"{path}: ok\n")
-    return EXIT_INVALID if invalid else EXIT_OK
+    return EXIT_INVALID if invalid else EXIT_UNDECIDED if unchecked else EXIT_OK
 
 
 # ------------------------------------------------------------------ decode
@@ -263,7 +266,7 @@ def cmd_conformance_run(args: argparse.Namespace) -> int:
     results = conformance.run_suite(Path(args.suite), args.decoder, args.cases, args.profile,
                                     args.timeout, args.strict_clauses)
     print(conformance.to_json(results) if args.json else conformance.report(results))
-    return EXIT_OK if all(r.passed for r in results) else EXIT_INVALID
+    return conformance.exit_status(results)
 
 
 def cmd_conformance_sweep(args: argparse.Namespace) -> int:
@@ -469,6 +472,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"gpc: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BackendUnavailable as exc:
+        if args.command in ("decode", "validate"):  # cannot decide: never valid, never invalid
+            print(f"gpc: undecided: {exc}", file=sys.stderr)
+            return EXIT_UNDECIDED
+        print(f"gpc: error: {exc}", file=sys.stderr)
+        return EXIT_INVALID
     except GpcError as exc:
         print(f"gpc: error: {exc}", file=sys.stderr)
         return EXIT_INVALID

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageChops, ImageStat
 
-from ..errors import BackendUnavailable, FormatError, UsageError
+from ..errors import FormatError, UsageError
 from . import avif, png, webp
 from .downsample import lowres_size, reduce
 
@@ -167,7 +167,11 @@ def _encode_neural(low: Image.Image, model_name: str, max_bytes: int | None
                    ) -> tuple[int, int, bytes]:
     """Image codec 16, MS-ILLM with a registered model (spec/neural.md): no quality knob."""
     from .. import neural
+    from ..neural.registry import model_by_name
 
+    if model_by_name(model_name).tables_sha256 is None:  # NRL-12: readers reject such files
+        msg = f"{model_name} is unverified (no recorded digests): files using it are invalid"
+        raise UsageError(msg)
     check, data = neural.encode(low.convert("RGB"), model_name)
     if max_bytes is not None and len(data) > max_bytes:
         msg = f"{model_name} needs {len(data)} bytes, over the budget of {max_bytes}"
@@ -248,8 +252,8 @@ def _decode_neural(check: int, data: bytes, width: int, height: int
 
 
 def _verified_model(data: bytes) -> None:
-    """NRL-1, NRL-12, checked without the neural extra: the model ID is registered, and a
-    model without recorded digests leaves the file undecided (BackendUnavailable)."""
+    """NRL-1, NRL-12, checked without the neural extra: the model ID is registered and its
+    row is verified (has recorded digests)."""
     from ..neural.registry import model_by_id
     from ..varint import decode_varint
 
@@ -265,9 +269,8 @@ def _verified_model(data: bytes) -> None:
         msg = f"unknown neural model ID {model_id}"
         raise FormatError("NRL-1", msg)
     if row.tables_sha256 is None:
-        msg = (f"model {row.name} is unverified (NRL-12): no conforming reader can decide "
-               "whether this file is valid")
-        raise BackendUnavailable(msg)
+        msg = f"model {row.name} is unverified: no digests to check its weights and tables"
+        raise FormatError("NRL-12", msg)
 
 
 def reference_image(rgb: bytes, width: int, height: int) -> dict[str, object]:

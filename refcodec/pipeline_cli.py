@@ -141,6 +141,8 @@ def _codecs(args: argparse.Namespace) -> tuple[int, ...] | None:
     name = getattr(args, "text_codec", "auto")
     if name == "auto":
         return None
+    if name == "portable":  # spec §15: only the published 1.0 codecs
+        return tuple(c.id for c in registry.TEXT_CODECS if c.since == (1, 0))
     row = registry.by_name(registry.TEXT_CODECS, name)
     assert row is not None  # argparse choices come from the registry
     return (row.id,)

@@ -225,4 +225,4 @@ def test_files_of_other_codecs_need_no_neural_extra(tmp_path: Path) -> None:
 def test_version_flag() -> None:
     run = gpc("--version")
     assert run.returncode == 0
-    assert "GPC spec 1.1" in run.stdout
+    assert "GPC spec 1.2" in run.stdout

@@ -277,7 +277,11 @@ def cmd_conformance_sweep(args: argparse.Namespace) -> int:
 
     total = accepted = 0
     for case in sorted((Path(args.suite) / "cases").glob("v-*/input.gpc")):
-        counts = sweep(case.read_bytes(), parse)
+        data = case.read_bytes()
+        if len(data) > 100_000:  # 9 corruptions per byte, each a full parse: too slow
+            print(f"{case.parent.name:48s} skipped ({len(data)} bytes, over 100 kB)")
+            continue
+        counts = sweep(data, parse)
         total += counts.tried
         accepted += counts.accepted
         print(f"{case.parent.name:48s} {counts.tried:8d} corruptions, "

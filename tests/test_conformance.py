@@ -204,3 +204,34 @@ def test_every_bit_flip_and_truncation_of_valid_cases_is_rejected(case: Case) ->
     counts = sweep(case.data, refcodec.parse)
     assert counts.tried == 9 * len(case.data)
     assert counts.accepted == 0
+
+
+def _system_libraries() -> bool:
+    from refcodec.lowres import system
+
+    try:
+        system._library("webp", "libwebp.so.7")
+        system._library("dav1d", "libdav1d.so.6")
+    except BackendUnavailable:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _system_libraries(), reason="no system libwebp.so.7 / libdav1d.so.6")
+def test_verdicts_and_requests_do_not_depend_on_the_decoder_library(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """LRS-14: the whole suite through the system's libwebp and libdav1d (ctypes) gives the
+    verdicts, clauses and requests it gives through Pillow's bundled libraries."""
+    monkeypatch.setenv("GPC_LOWRES_DECODER", "system")
+    cases = [c for c in CASES if NEURAL or "msillm" not in c.features]
+    differ = []
+    for case in cases:
+        got = verdict(case.data)
+        if got == "valid" and case.clause is None:
+            request = refcodec.derive_request(refcodec.parse(case.data)).to_json()
+            if request != (SUITE / "cases" / case.id / "request.json").read_bytes():
+                got = "other request"
+        if got != (case.clause or "valid"):
+            differ.append((case.id, got))
+    assert not differ
+    assert sum("avif" in c.id or "webp" in c.id for c in cases) >= 20

@@ -76,9 +76,10 @@ def sequence_info(payload: bytes) -> SequenceInfo:
         if (primaries, transfer, matrix) != (1, 13, 0):
             full_range = bool(bits.read(1))
         # LRS-15: the rest of the header, then trailing_bits() (AV1 §5.3.4) ending the payload
-        bits.read(1)  # separate_uv_delta_q
-        film_grain = bool(bits.read(1))
-        complete = _trailing_bits(bits)
+        if bits.pos + 2 <= 8 * len(payload):  # else cut short: LRS-15, not LRS-9
+            bits.read(1)  # separate_uv_delta_q
+            film_grain = bool(bits.read(1))
+            complete = _trailing_bits(bits)
     return SequenceInfo(profile, level, width, height, high_bitdepth, full_range, film_grain,
                         complete)
 

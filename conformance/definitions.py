@@ -10,6 +10,7 @@ regenerates them and fails if a single byte changed.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +34,7 @@ class Case:
     covers: tuple[str, ...] = ()
     features: tuple[str, ...] = ()
     reference_encoder: bool = False
+    spec: str = "1.1"  # the spec version the case was written for (case.json spec_version)
 
 
 # Clauses with a MUST that no bitstream can exercise, and why.
@@ -109,8 +111,9 @@ LOWRES = ("IMG-1", "IMG-2", "IMG-3", "LRS-1", "LRS-2", "LRS-3", "LRS-12", "REQ-3
 
 
 def image_cases() -> list[Case]:
-    def x(name: str, description: str, data: bytes, clause: str) -> Case:
-        return Case(f"x-{clause.lower()}-{name}", description, data, clause, ("CONF-1", "ORD-1"))
+    def x(name: str, description: str, data: bytes, clause: str, spec: str = "1.1") -> Case:
+        return Case(f"x-{clause.lower()}-{name}", description, data, clause, ("CONF-1", "ORD-1"),
+                    spec=spec)
 
     return [
         Case("v-lowres-avif-1024", "AVIF reference image, 128x128, with a description",
@@ -143,17 +146,186 @@ def image_cases() -> list[Case]:
           "LRS-4"),
         x("png-wrong-size", "PNG data of a 32x32 image in a 1024x1024 file",
           with_image("png-256x256", b"\x01"), "LRS-4"),
-        x("avif-truncated", "AVIF frame cut short", with_image("avif-1024x1024", b"\x01", cut=40),
-          "LRS-10"),
+        x("avif-truncated", "AVIF frame cut short: refused by some AV1 decoders, decoded to other "
+          "pixels by others; IMG-3 either way (LRS-14; was x-lrs-10-avif-truncated in 1.1)",
+          with_image("avif-1024x1024", b"\x01", cut=40), "IMG-3", "1.2"),
         x("avif-wrong-size", "AVIF sequence header of 128x128 in a 1000x700 file",
           with_image("avif-1024x1024", b"\x00\xe8\x07\xbc\x05"), "LRS-9"),
-        x("webp-truncated", "WebP partitions cut short",
-          with_image("webp-1024x1024", b"\x01", cut=200), "LRS-11"),
+        x("webp-truncated", "WebP token partition cut short: IMG-3 whatever the VP8 decoder "
+          "(LRS-14; was x-lrs-11-webp-truncated in 1.1)",
+          with_image("webp-1024x1024", b"\x01", cut=200), "IMG-3", "1.2"),
         x("webp-wrong-size", "WebP data of a 128x128 frame in a 99x77 file: it decodes, to "
           "other pixels, and the check catches it", with_image("webp-1024x1024", b"\x00\x63\x4d"),
           "IMG-3"),
         *neural_cases(),
+        *decoder_independent_cases(),
     ]
+
+
+def image_data(name: str) -> tuple[int, bytes]:
+    """``(check, data)`` of a stored image payload (codec varint, check, data)."""
+    raw = payload(name)
+    return int.from_bytes(raw[1:5], "little"), raw[5:]
+
+
+def image_file(codec: int, check: int, data: bytes, size_header: bytes = b"\x01",
+               versions: bytes = b"\x11\x11") -> bytes:
+    return file(chunk(0x01, text_payload(b"Image: two macaw parrots.")),
+                chunk(0x02, bytes([codec]) + check.to_bytes(4, "little") + data),
+                header=SIG + versions + size_header)
+
+
+class _Bits:
+    """Big-endian bit reader and writer for the AV1 sequence header (AV1 §4.10.2)."""
+
+    def __init__(self, data: bytes = b"") -> None:
+        self.bits = "".join(f"{b:08b}" for b in data)
+        self.pos = 0
+        self.out: list[str] = []
+
+    def read(self, n: int) -> int:
+        value = int(self.bits[self.pos : self.pos + n], 2)
+        self.pos += n
+        return value
+
+    def copy(self, n: int) -> int:
+        value = self.read(n)
+        self.write(value, n)
+        return value
+
+    def write(self, value: int, n: int) -> None:
+        self.out.append(f"{value:0{n}b}")
+
+    def bytes(self) -> bytes:
+        bits = "".join(self.out) + "1"  # trailing_bits(): a one bit, zeros to the boundary
+        bits += "0" * (-len(bits) % 8)
+        return int(bits, 2).to_bytes(len(bits) // 8, "big")
+
+
+def sequence_header(original: bytes, *, identity: bool = False, film_grain: bool = False
+                    ) -> bytes:
+    """A reduced still-picture profile-1 sequence header rewritten: colour description
+    1/13/0 (identity matrix, no color_range bit) and/or film_grain_params_present = 1."""
+    bits = _Bits(original)
+    bits.copy(3 + 1 + 1 + 5)  # profile, still_picture, reduced header, level
+    width_bits, height_bits = bits.copy(4) + 1, bits.copy(4) + 1
+    bits.copy(width_bits + height_bits + 6 + 1)  # sizes, tool flags, high_bitdepth
+    description = (1, 13, 6)
+    if bits.read(1):
+        description = (bits.read(8), bits.read(8), bits.read(8))
+    full_range = 1 if description == (1, 13, 0) else bits.read(1)
+    separate_uv, grain = bits.read(1), bits.read(1)
+    if identity:
+        description = (1, 13, 0)
+    bits.write(1, 1)
+    for value in description:
+        bits.write(value, 8)
+    if description != (1, 13, 0):
+        bits.write(full_range, 1)
+    bits.write(separate_uv, 1)
+    bits.write(1 if film_grain else grain, 1)
+    return bits.bytes()
+
+
+def avif_parts(name: str) -> tuple[int, bytes, bytes]:
+    """``(check, sequence_header, frame)`` of a stored avif payload."""
+    check, data = image_data(name)
+    length = data[0]  # a one-byte sh_length in the stored payloads
+    return check, data[1 : 1 + length], data[1 + length :]
+
+
+def avif_data(header: bytes, frame: bytes) -> bytes:
+    from refcodec.varint import encode_varint
+
+    return encode_varint(len(header)) + header + frame
+
+
+def decoder_independent_cases() -> list[Case]:
+    """Spec 1.2: verdicts that do not depend on the AV1/VP8 library (LRS-14 to LRS-17), and
+    the clause of a varint cut inside codec data (§2.2)."""
+    from refcodec.varint import encode_varint
+
+    def x(name: str, description: str, data: bytes, clause: str,
+          features: tuple[str, ...] = ()) -> Case:
+        return Case(f"x-{clause.lower()}-{name}", description, data, clause,
+                    ("CONF-1", "ORD-1", "CONF-5"), features, spec="1.2")
+
+    def v(name: str, description: str, data: bytes, covers: tuple[str, ...],
+          features: tuple[str, ...]) -> Case:
+        return Case(f"v-{name}", description, data, None, (*CORE, *LOWRES, *covers), features,
+                    spec="1.2")
+
+    avif_check, header, frame = avif_parts("avif-1024x1024")
+    webp_check, webp = image_data("webp-1024x1024")
+    first, start = webp[0] | (webp[1] & 0x7F) << 7, 2  # a two-byte first_partition_size
+    assert webp[1] < 0x80
+    assert len(encode_varint(first)) == 2
+    png_check, png_data = image_data("png-256x256")
+    scanlines = bytearray(zlib.decompress(png_data, -15))
+    scanlines[0] = 5  # filter type 5 does not exist
+    avif_rest = ("LRS-7", "LRS-8", "LRS-9", "LRS-10", "LRS-14", "LRS-15")
+    webp_rest = ("LRS-5", "LRS-6", "LRS-11", "LRS-14", "LRS-16", "LRS-17")
+    return [
+        v("lowres-avif-trailing-bytes", "three bytes after the AV1 frame: not read by AV1 "
+          "decoding, not checked (LRS-14); the pixels and request are those of the frame",
+          image_file(3, avif_check, avif_data(header, frame) + b"\x01\x02\x03"), avif_rest,
+          ("avif",)),
+        v("lowres-webp-trailing-bytes", "three bytes after the VP8 token partition: not "
+          "read, not checked (LRS-14)",
+          image_file(2, webp_check, webp + b"\x01\x02\x03"), webp_rest, ("webp",)),
+        v("lowres-avif-identity-matrix", "AV1 sequence header with colour description 1/13/0 "
+          "(identity): planes are still Y, Cb, Cr (LRS-10)",
+          image_file(3, avif_check, avif_data(sequence_header(header, identity=True), frame)),
+          avif_rest, ("avif",)),
+        x("avif-film-grain", "AV1 sequence header with film_grain_params_present = 1",
+          image_file(3, avif_check, avif_data(sequence_header(header, film_grain=True), frame)),
+          "LRS-15"),
+        x("avif-header-extra-byte", "AV1 sequence header with a byte after its trailing bits",
+          image_file(3, avif_check, avif_data(header + b"\x00", frame)), "LRS-15"),
+        x("avif-sh-length-0", "avif data whose sh_length is 0",
+          image_file(3, avif_check, b"\x00" + header + frame), "LRS-8"),
+        x("avif-empty-frame", "avif data that ends with the sequence header (empty frame)",
+          image_file(3, avif_check, avif_data(header, b"")), "LRS-8"),
+        x("avif-sh-length-cut", "avif data of one byte 0x80: sh_length cut off (§2.2)",
+          image_file(3, avif_check, b"\x80"), "LRS-8"),
+        x("webp-partition-size-cut", "webp data of one byte 0x80: first_partition_size cut "
+          "off (§2.2)", image_file(2, webp_check, b"\x80"), "LRS-11"),
+        x("webp-partition-2-19", "first_partition_size 2^19 (the 19-bit field cannot hold it)",
+          image_file(2, webp_check, encode_varint(1 << 19) + webp[start:]), "LRS-16"),
+        x("webp-no-token-partition", "VP8 data that ends with the first partition: the one "
+          "token partition is empty",
+          image_file(2, webp_check, webp[: start + first]), "LRS-17"),
+        x("webp-partition-sizes-cut", "VP8 frame header declaring 8 token partitions whose "
+          "size table does not fit",
+          image_file(2, webp_check, webp[:start] + _eight_partitions(webp[start:start + first])
+                     + webp[start + first:][:10]), "LRS-17"),
+        x("png-filter-type-5", "PNG scanline with filter type 5 (only 0-4 exist)",
+          image_file(1, png_check, deflate(bytes(scanlines)), b"\x08"), "LRS-4"),
+        x("msillm-model-cut", "msillm data of one byte 0x80: the model ID is cut off (§2.2)",
+          image_file(16, 0, b"\x80"), "NRL-1"),
+        *[x(f"msillm-model-{model}-unverified", f"model {model} ({name}) has no recorded "
+            "digests: rejected without loading weights", image_file(16, 0, bytes([model]) +
+                                                                    bytes(8)), "NRL-12")
+          for model, name in ((1, "msillm-q1"), (2, "msillm-q2"), (3, "msillm-q3"),
+                              (4, "msillm-q4"), (5, "msillm-q5"), (6, "msillm-q6"),
+                              (7, "msillm-vlo1"), (8, "msillm-vlo2"))],
+    ]
+
+
+def _eight_partitions(first_partition: bytes) -> bytes:
+    """The first partition with log2_nbr_of_dct_partitions set to 3, found by search: the
+    field is the last header field before the per-macroblock data (RFC 6386 §19.2)."""
+    from refcodec.lowres.webp import dct_partitions
+
+    data = bytearray(first_partition)
+    for position in range(min(len(data), 8)):
+        for value in range(256):
+            trial = bytearray(data)
+            trial[position] = value
+            if dct_partitions(bytes(trial)) == 8:
+                return bytes(trial)
+    msg = "no one-byte change of the VP8 header declares 8 partitions"
+    raise AssertionError(msg)
 
 
 CONTAINER_IMAGE = tuple(c for c in LOWRES if not c.startswith("LRS"))  # not annex L
@@ -184,7 +356,31 @@ def neural_cases() -> list[Case]:
           with_image("msillm-test-1024x1024", b"\x01", cut=20), "NRL-8"),
         x("msillm-damaged-tail", "the last 8 bytes of the rANS stream changed",
           file(TEXT, chunk(0x02, damaged_tail), header=SIG + b"\x11\x11\x01"), "NRL-8"),
+        Case("v-lowres-msillm-test-320x192", "the test vector of spec/neural.md N.7: kodim23 "
+             "at 40x24, model msillm-test", image_file(16, 0x6DC13384, bytes.fromhex(
+                 N7_DATA), b"\x00\xc0\x02\xc0\x01"), None,
+             (*CORE, *CONTAINER_IMAGE, *NEURAL, "NRL-13", "NRL-14"), ("msillm", "explicit-size"),
+             spec="1.2"),
+        Case("x-nrl-4-msillm-odd-length", "rANS stream one byte short of whole 32-bit words",
+             with_image("msillm-test-1024x1024", b"\x01", cut=1), "NRL-4",
+             ("CONF-1", "ORD-1", "NRL-14"), ("msillm",), spec="1.2"),
+        Case("x-nrl-5-msillm-symbol-40000", "the first hyper-latent symbol escape-coded as "
+             "40,000, outside int16 (made by make_payloads.py)",
+             with_image("msillm-test-symbol-40000", b"\x01"), "NRL-5",
+             ("CONF-1", "ORD-1", "NRL-14"), ("msillm",), spec="1.2"),
     ]
+
+
+#: spec/neural.md N.7: the test vector's data (model 64, then 276 bytes of rANS stream).
+N7_DATA = (
+    "40d30bf09d5786000022847ba726f51dd65092a94d91a371b97b002f4ce70600c9807b7045f7ff899d116c6a"
+    "d711f21342c1922bcd67e7399400000100eee64b0c9bf9c6f65cb665ab6094a0c0a70fac2b41d7d3d6780ec8"
+    "0fc2fb20e2e0ffffaafffcfe0449fe1a22d6fd43a17dff9cd5e0ffeffffefffefffdfffeff66fe013afefff7"
+    "ff9f340fa8d018e56ceb3cc39aaa000447dd8c6c10d5ffed8679fe4ae1ca599f80375c1a9dd2df756ff54247"
+    "86ad046091000000000000010001000000020292db0000c20d490112d5a8c91457340342effeffd7ffffffe0"
+    "9c24f96b8979fbc3d1fdffd8f90700133bf2ff678b781c238e410fed9468262c3c6062426c4f014a23b4f463"
+    "0209e0b3070e9435c79bc13ecf"
+)
 
 
 def valid_cases() -> list[Case]:
@@ -267,12 +463,30 @@ def valid_cases() -> list[Case]:
         Case("v-max-chunks-16", "sixteen chunks (LIM-4 upper bound)",
              file(TEXT, *[chunk(0x90, b"")] * 15), None, (*CORE, "LIM-4", "CHK-4"),
              ("limits", "unknown-ancillary")),
+        Case("v-read-version-1-2", "read_version 1.2 on a text-only file: readable by a 1.2 "
+             "reader (VER-3), and higher than VER-4 asks (VER-5); was "
+             "x-ver-3-needs-newer-reader for 1.1 readers",
+             file(TEXT, header=SIG + b"\x12\x12\x01"), None, (*CORE, "VER-5"),
+             ("versioning",), spec="1.2"),
+        Case("v-read-version-above-need", "stored text with read_version 1.1: higher than "
+             "VER-4 asks, still valid (VER-5)", file(TEXT, header=SIG + b"\x11\x11\x01"), None,
+             (*CORE, "VER-5"), ("versioning",), spec="1.2"),
+        Case("v-read-version-below-need", "gpc-ppm1 text with read_version 1.0: lower than "
+             "VER-4 asks, still valid (VER-5); a 1.0 reader stops at TXT-2",
+             file(chunk(0x01, text_payload(ppm1(DETAILED), codec=3, length=len(DETAILED))),
+                  header=SIG + b"\x11\x10\x01"), None, (*CORE, "VER-5", "TXT-3"),
+             ("versioning", "gpc-ppm1"), spec="1.2"),
+        Case("v-max-file-1mib", "exactly 1,048,576 bytes (LIM-1 upper bound)",
+             seal(SIG + V10 + b"\x01" + TEXT + chunk(
+                 0x90, b"\0" * (MAX_FILE_BYTES - len(minimal()) - 4))), None, (*CORE, "LIM-1"),
+             ("limits", "unknown-ancillary"), spec="1.2"),
     ]
 
 
 def reject_cases() -> list[Case]:
-    def x(name: str, description: str, data: bytes, clause: str) -> Case:
-        return Case(f"x-{clause.lower()}-{name}", description, data, clause, ("CONF-1", "ORD-1"))
+    def x(name: str, description: str, data: bytes, clause: str, spec: str = "1.1") -> Case:
+        return Case(f"x-{clause.lower()}-{name}", description, data, clause, ("CONF-1", "ORD-1"),
+                    spec=spec)
 
     return [
         x("empty", "empty file", b"", "SIG-1"),
@@ -290,8 +504,8 @@ def reject_cases() -> list[Case]:
           file(TEXT, header=SIG + b"\x10\x11\x01"), "VER-2"),
         x("read-other-major", "read_version of another major version",
           file(TEXT, header=SIG + b"\x12\x02\x01"), "VER-2"),
-        x("needs-newer-reader", "read_version 1.2: a 1.1 reader must refuse",
-          file(TEXT, header=SIG + b"\x12\x12\x01"), "VER-3"),
+        x("needs-newer-reader-1-3", "read_version 1.3: a 1.2 reader must refuse",
+          file(TEXT, header=SIG + b"\x13\x13\x01"), "VER-3", "1.2"),
         x("bad-crc", "last CRC byte changed", minimal()[:-1] + bytes([minimal()[-1] ^ 1]),
           "INT-1"),
         x("trailing-byte", "one byte appended after the CRC", minimal() + b"\x00", "INT-1"),
@@ -413,6 +627,39 @@ def reject_cases() -> list[Case]:
           file(TEXT, chunk(0x81, b"\x01\x01a\x81\x08" + b"v" * 1025)), "META-2"),
         x("file-over-1mib", "1 MiB + 1 byte", seal(SIG + V10 + b"\x01" + TEXT + chunk(
             0x90, b"\0" * (MAX_FILE_BYTES - len(minimal()) - 3))), "LIM-1"),
+        *reject_cases_1_2(x),
+    ]
+
+
+def reject_cases_1_2(x: Callable[..., Case]) -> list[Case]:
+    """Cases added with spec 1.2 for the gaps a reader written from 1.1 found."""
+    overshoot = (b"\x00" + (200).to_bytes(2, "little") + (0xFFFF ^ 200).to_bytes(2, "little")
+                 + b"a" * 200 + b"\xff")  # a stored block of 200 bytes, then block type 3
+    ppm = SIG + b"\x11\x11\x01"
+    return [
+        x("five-bytes-major-2", "signature and version 2.0 alone: LIM-1 before VER-1 (§18)",
+          SIG + b"\x20", "LIM-1", "1.2"),
+        x("zero-width-cut-height", "width 0, then a height cut by the CRC: 14 bytes, LIM-1 "
+          "first", seal(SIG + V10 + b"\x00\x00\x80\x80"), "LIM-1", "1.2"),
+        x("zero-width-long-height", "width 0, then a height of three continuing bytes: both "
+          "sizes are read before LIM-2 (§18)", seal(SIG + V10 + b"\x00\x00\x80\x80\x80\x00"),
+          "VINT-3", "1.2"),
+        x("private-critical-0x30", "critical chunk 0x30 (private use, never registered)",
+          file(TEXT, chunk(0x30, b"private")), "CHK-3", "1.2"),
+        x("meta-key-33-bytes", "meta key of 33 bytes",
+          file(TEXT, chunk(0x81, b"\x01\x21" + b"k" * 33 + b"\x00")), "META-2", "1.2"),
+        x("meta-key-empty", "meta key of 0 bytes", file(TEXT, chunk(0x81, b"\x01\x00\x00")),
+          "META-2", "1.2"),
+        x("deflate-overshoot-then-bad-block", "DEFLATE: a stored block of 200 bytes against a "
+          "declared 10, then an invalid block type: TXT-4 (the output overshoots first)",
+          file(chunk(0x01, text_payload(overshoot, codec=1, length=10))), "TXT-4", "1.2"),
+        x("brotli-overshoot-then-cut", "Brotli stream cut short after more than the declared "
+          "10 bytes of output: TXT-4",
+          file(chunk(0x01, text_payload(brotli.compress(bytes(range(32, 127)) * 100)[:-3],
+                                        codec=2, length=10))), "TXT-4", "1.2"),
+        x("ppm1-v-at-least-total", "gpc-ppm1 data FF FF FF FF: the first symbol finds v >= T "
+          "(TXC-6, TXC-11)", file(chunk(0x01, text_payload(b"\xff" * 4, codec=3, length=10)),
+                                  header=ppm), "TXT-3", "1.2"),
     ]
 
 

@@ -77,7 +77,7 @@ def case_files(case: Case) -> dict[str, bytes]:
     files = {"input.gpc": case.data}
     record: dict[str, Any] = {
         "id": case.id,
-        "spec_version": SPEC_VERSION,
+        "spec_version": case.spec,
         "description": case.description,
         "result": "valid" if case.clause is None else "reject",
         "clause": case.clause,

@@ -44,6 +44,25 @@ def main() -> None:
         # payload file: codec varint (one byte here), check u32le, data
         (HERE / f"{name}.bin").write_bytes(bytes([codec_id]) + struct.pack("<I", check) + data)
         print(f"{name}: {len(data)} bytes of {codec} data")
+    if not (HERE / "msillm-test-symbol-40000.bin").exists():
+        symbol_out_of_range()
+
+
+def symbol_out_of_range() -> None:
+    """msillm-test-1024x1024 with its first hyper-latent symbol re-coded as 40,000 (NRL-5):
+    the rANS stream of those symbols, escape-coded, with the original y tables."""
+    from refcodec.neural import codec, get_model
+    from refcodec.neural.codec import _decode_symbols, _hyper, _rans_encode, _z_indexes
+
+    raw = (HERE / "msillm-test-1024x1024.bin").read_bytes()
+    model = get_model("msillm-test")
+    row, stream = codec.split_model(raw[5:])
+    z, y, _ = _decode_symbols(model, stream, 128, 128)
+    y_index, _ = _hyper(model, z)
+    z[0, 0, 0] = 40_000
+    data = raw[5:6] + _rans_encode(model, z, _z_indexes(z.shape), y, y_index)
+    (HERE / "msillm-test-symbol-40000.bin").write_bytes(raw[:5] + data)
+    print(f"msillm-test-symbol-40000: {len(data)} bytes of msillm-test data")
 
 
 if __name__ == "__main__":

@@ -125,8 +125,10 @@ def add_encode_options(enc: argparse.ArgumentParser) -> None:
                           + ", ".join(f"{t.name} ({t.id})" for t in registry.TEMPLATES)
                           + " (default: raster-scan-v1)")
     enc.add_argument("--text-codec", default="auto",
-                     choices=["auto", *(c.name for c in registry.TEXT_CODECS)],
-                     help="text codec (default: auto, the smallest)")
+                     choices=["auto", "portable", *(c.name for c in registry.TEXT_CODECS)],
+                     help="text codec (default: auto, the smallest; portable: the smallest "
+                          "of stored, deflate and brotli, readable without gpc-ppm1's "
+                          "model file, spec §15)")
     models = [m.name for m in registry.MODELS]
     enc.add_argument("--lowres", default="auto",
                      choices=["auto", "none", *(c.name for c in registry.IMAGE_CODECS
@@ -197,7 +199,9 @@ def encode_options(args: argparse.Namespace) -> EncodeOptions:
     from .encoder import EncodeOptions
 
     codecs = None
-    if args.text_codec != "auto":
+    if args.text_codec == "portable":  # spec §15: only the published 1.0 codecs
+        codecs = tuple(c.id for c in registry.TEXT_CODECS if c.since == (1, 0))
+    elif args.text_codec != "auto":
         row = registry.by_name(registry.TEXT_CODECS, args.text_codec)
         assert row is not None  # argparse choices come from the registry
         codecs = (row.id,)

@@ -3,11 +3,15 @@
 The implementation under test is a command template, e.g.
 ``--decoder "mydecoder {in} {out}"``. For each case the runner substitutes the
 case's ``input.gpc`` for ``{in}`` and a fresh path for ``{out}`` and runs it.
-A valid case passes when the command exits 0 and writes exactly the case's
-``request.json`` (the canonical generation request, spec §12) to ``{out}``; a
-must-reject case passes when it exits non-zero and writes nothing. A clause ID
-in square brackets on stderr (``[INT-1]``) is compared with the expected one:
-a different clause is a warning, or a failure with ``strict_clauses``.
+The contract (conformance/README.md): exit 0 with exactly the canonical generation
+request written to ``{out}`` for a valid file; exit 1 with nothing written, and the
+clause ID in square brackets on stderr (``[INT-1]``), for an invalid one; exit 3
+with nothing written when the decoder cannot decide (``undecided``: a registered
+codec it does not implement, an unverified model). Any other exit status is an
+error. A valid case passes on exit 0 with the case's ``request.json``; a must-reject
+case on exit 1 with nothing written, and with ``strict_clauses`` only when the first
+clause on stderr is the expected one (a missing clause fails too); an undecided case
+on exit 3. An undecided answer to any other case is its own outcome, never a pass.
 """
 
 from __future__ import annotations
@@ -24,9 +28,10 @@ from typing import Any
 
 from .errors import UsageError
 
-__all__ = ["CaseResult", "load_cases", "run_suite"]
+__all__ = ["CaseResult", "exit_status", "load_cases", "run_suite", "summary"]
 
 _CLAUSE = re.compile(r"\[([A-Z]+-\d+)\]")
+EXIT_VALID, EXIT_INVALID, EXIT_UNDECIDED = 0, 1, 3  # the decoder-command contract
 
 
 @dataclass
@@ -34,9 +39,10 @@ class CaseResult:
     """The outcome of one case; ``checks`` holds each comparison made."""
 
     id: str
-    expected: str  # "valid" or the expected clause
+    expected: str  # "valid", "undecided" or the expected clause
     passed: bool
     message: str
+    outcome: str = "fail"  # "pass", "fail" or "undecided" (the decoder could not decide)
     reported_clause: str | None = None
     exit_code: int | None = None
     seconds: float = 0.0
@@ -84,8 +90,9 @@ def run_case(suite: Path, case: dict[str, Any], decoder: str, timeout: float,
              strict_clauses: bool = False) -> CaseResult:
     """Run the decoder on one case and compare what it did with the expectations."""
     folder = suite / "cases" / case["id"]
-    valid = case["result"] == "valid"
-    result = CaseResult(case["id"], "valid" if valid else case["clause"], False, "")
+    kind = case["result"]  # "valid", "reject" or "undecided"
+    expected = {"valid": "valid", "undecided": "undecided"}.get(kind) or case["clause"]
+    result = CaseResult(case["id"], expected, False, "")
     with tempfile.TemporaryDirectory(prefix="gpc-conformance-") as tmp:
         out = Path(tmp) / "out.json"
         start = time.perf_counter()
@@ -104,21 +111,36 @@ def run_case(suite: Path, case: dict[str, Any], decoder: str, timeout: float,
         clause = _CLAUSE.search(stderr)
         result.reported_clause = clause[1] if clause else None
         wrote = out.read_bytes() if out.exists() else None
-    if valid:
-        expected = (folder / "request.json").read_bytes()
-        result.checks = {"accepted": run.returncode == 0, "request": wrote == expected}
+    code = run.returncode
+    if code not in (EXIT_VALID, EXIT_INVALID, EXIT_UNDECIDED):
+        result.message = f"exit status {code} is none of 0, 1, 3: {stderr.strip()[-300:]}"
+    elif kind == "undecided":
+        result.checks = {"undecided": code == EXIT_UNDECIDED, "nothing_written": wrote is None}
+        if code != EXIT_UNDECIDED:
+            result.message = (f"decided a file no reader can decide (exit {code}); "
+                              f"expected exit {EXIT_UNDECIDED}")
+        elif wrote is not None:
+            result.message = "undecided, but left an output file behind"
+    elif code == EXIT_UNDECIDED:
+        result.outcome = "undecided"
+        result.checks = {"decided": False}
+        result.message = f"undecided (exit 3): {stderr.strip()[-300:]}"
+    elif kind == "valid":
+        expected_request = (folder / "request.json").read_bytes()
+        result.checks = {"accepted": code == EXIT_VALID, "request": wrote == expected_request}
         if not result.checks["accepted"]:
-            result.message = f"rejected a valid file (exit {run.returncode}): {stderr.strip()}"
+            result.message = f"rejected a valid file (exit {code}): {stderr.strip()}"
         elif wrote is None:
             result.message = "accepted, but wrote no request"
         elif not result.checks["request"]:
             result.message = "generation request differs from request.json"
     else:
-        result.checks = {"rejected": run.returncode != 0, "nothing_written": wrote is None}
-        if result.reported_clause not in (None, case["clause"]):
-            note = f"reported [{result.reported_clause}], expected [{case['clause']}]"
+        result.checks = {"rejected": code == EXIT_INVALID, "nothing_written": wrote is None}
+        if result.reported_clause != case["clause"]:
             result.checks["clause"] = False
-            result.warnings.append(note)
+            result.warnings.append(
+                f"reported [{result.reported_clause}], expected [{case['clause']}]"
+                if result.reported_clause else f"named no clause, expected [{case['clause']}]")
         if not result.checks["rejected"]:
             result.message = f"accepted a file that must be rejected by [{case['clause']}]"
         elif not result.checks["nothing_written"]:
@@ -126,6 +148,8 @@ def run_case(suite: Path, case: dict[str, Any], decoder: str, timeout: float,
         elif strict_clauses and result.checks.get("clause") is False:
             result.message = result.warnings[0]
     result.passed = not result.message
+    if result.passed:
+        result.outcome = "pass"
     return result
 
 
@@ -136,21 +160,35 @@ def run_suite(suite: Path, decoder: str, ids: list[str] | None = None,
             for case in load_cases(suite, ids, profile)]
 
 
+def summary(results: list[CaseResult]) -> dict[str, int]:
+    """Counts of each outcome; ``undecided`` cases are neither passed nor failed."""
+    return {outcome: sum(r.outcome == outcome for r in results)
+            for outcome in ("pass", "fail", "undecided")}
+
+
+def exit_status(results: list[CaseResult]) -> int:
+    """0 when every case passed, 1 when any failed, else 3 (some were undecided)."""
+    counts = summary(results)
+    return 1 if counts["fail"] else EXIT_UNDECIDED if counts["undecided"] else 0
+
+
 def report(results: list[CaseResult]) -> str:
     """A readable report: one line per case, then totals."""
     lines = []
     for r in results:
-        status = "PASS" if r.passed else "FAIL"
+        status = {"pass": "PASS", "fail": "FAIL", "undecided": "UNDECIDED"}[r.outcome]
         detail = r.message or "; ".join(r.warnings)
-        lines.append(f"{status}  {r.id:48s} {detail}".rstrip())
-    passed = sum(r.passed for r in results)
+        lines.append(f"{status:9s} {r.id:48s} {detail}".rstrip())
+    counts = summary(results)
     warned = sum(bool(r.warnings) for r in results)
-    lines.append(f"\n{passed} passed, {len(results) - passed} failed"
-                 + (f" ({warned} with a different clause reported)" if warned else ""))
+    lines.append(f"\n{counts['pass']} passed, {counts['fail']} failed, "
+                 f"{counts['undecided']} undecided"
+                 + (f" ({warned} with a different or no clause reported)" if warned else ""))
     return "\n".join(lines)
 
 
 def to_json(results: list[CaseResult]) -> str:
-    passed = sum(r.passed for r in results)
-    return json.dumps({"passed": passed, "failed": len(results) - passed,
+    counts = summary(results)
+    return json.dumps({"passed": counts["pass"], "failed": counts["fail"],
+                       "undecided": counts["undecided"],
                        "cases": [asdict(r) for r in results]}, indent=2)

@@ -148,7 +148,7 @@ def read(data: bytes) -> dict[str, object]:
         raise Reject("VER-1")
     if read_version >> 4 != 1 or read_version > version:
         raise Reject("VER-2")
-    if read_version & 15 > 1:  # this reader implements version 1.1
+    if read_version & 15 > 2:  # this reader implements version 1.2
         raise Reject("VER-3")
     if not 16 <= len(data) <= 1 << 20:
         raise Reject("LIM-1")

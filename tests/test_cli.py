@@ -202,11 +202,18 @@ def test_files_of_other_codecs_need_no_neural_extra(tmp_path: Path) -> None:
     avif = CONFORMANCE / "v-lowres-avif-1024" / "input.gpc"
     run = subprocess.run([sys.executable, "-c", WITHOUT_NEURAL, "validate", str(avif),
                           str(neural)], capture_output=True, text=True, check=False, timeout=120)
-    assert run.returncode == 1
+    assert run.returncode == 3  # undecided: neither valid nor invalid
     lines = run.stdout.splitlines()
     assert lines[0] == f"{avif}: ok"
     assert lines[1].startswith(f"{neural}: UNCHECKED cannot check: ")
     assert "pip install 'gpc-refcodec[neural]'" in lines[1]
+    request = tmp_path / "request.json"
+    run = subprocess.run([sys.executable, "-c", WITHOUT_NEURAL, "decode", str(neural),
+                          "--request-only", "-o", str(request)], capture_output=True, text=True,
+                         check=False, timeout=120)
+    assert run.returncode == 3, run.stderr
+    assert run.stderr.startswith("gpc: undecided: ")
+    assert not request.exists()
     low = tmp_path / "low.png"
     run = subprocess.run([sys.executable, "-c", WITHOUT_NEURAL, "decode", str(avif),
                           "--lowres-only", "-o", str(low)], capture_output=True, text=True,
@@ -218,4 +225,4 @@ def test_files_of_other_codecs_need_no_neural_extra(tmp_path: Path) -> None:
 def test_version_flag() -> None:
     run = gpc("--version")
     assert run.returncode == 0
-    assert "GPC spec 1.1" in run.stdout
+    assert "GPC spec 1.2" in run.stdout

@@ -134,7 +134,7 @@ def test_runner_catches_a_decoder_that_accepts_everything(tmp_path: Path) -> Non
 
 def test_runner_selects_cases_and_reports_clause_mismatch(tmp_path: Path) -> None:
     fake = tmp_path / "wrong_clause.py"
-    fake.write_text("import sys\nprint('[TXT-9] nope', file=sys.stderr)\nsys.exit(3)\n")
+    fake.write_text("import sys\nprint('[TXT-9] nope', file=sys.stderr)\nsys.exit(1)\n")
     base = [sys.executable, "-m", "refcodec", "conformance", "run", "--suite", str(SUITE),
             "--decoder", f"{sys.executable} {fake} {{in}} {{out}}", "--cases", "x-int-1-*"]
     lax = subprocess.run(base, capture_output=True, text=True, check=False, timeout=120)
@@ -143,6 +143,48 @@ def test_runner_selects_cases_and_reports_clause_mismatch(tmp_path: Path) -> Non
     strict = subprocess.run([*base, "--strict-clauses"], capture_output=True, text=True,
                             check=False, timeout=120)
     assert strict.returncode == 1
+
+
+def _run_fake(tmp_path: Path, body: str, *options: str) -> dict[str, object]:
+    fake = tmp_path / "fake.py"
+    fake.write_text(f"import sys\n{body}\n")
+    run = subprocess.run(
+        [sys.executable, "-m", "refcodec", "conformance", "run", "--suite", str(SUITE),
+         "--decoder", f"{sys.executable} {fake} {{in}} {{out}}", "--profile", "core", "--json",
+         *options], capture_output=True, text=True, check=False, timeout=600)
+    data: dict[str, object] = json.loads(run.stdout)
+    data["returncode"] = run.returncode
+    return data
+
+
+def test_strict_runner_fails_a_decoder_that_names_no_clause(tmp_path: Path) -> None:
+    data = _run_fake(tmp_path, "sys.exit(1)", "--strict-clauses")
+    cases = data["cases"]
+    assert isinstance(cases, list)
+    rejects = [c for c in cases if c["expected"] != "valid"]
+    assert rejects
+    assert not any(c["passed"] for c in rejects)
+    assert data["passed"] == 0
+    assert data["returncode"] == 1
+    assert all("named no clause" in c["message"] for c in rejects)
+
+
+def test_runner_counts_undecided_apart_and_never_as_passed(tmp_path: Path) -> None:
+    data = _run_fake(tmp_path, "print('cannot decide', file=sys.stderr)\nsys.exit(3)")
+    cases = data["cases"]
+    assert isinstance(cases, list)
+    assert data["passed"] == 0
+    assert data["failed"] == 0
+    assert data["undecided"] == len(cases)
+    assert all(c["outcome"] == "undecided" for c in cases)
+    assert data["returncode"] == 3
+
+
+def test_runner_counts_other_exit_statuses_as_failures(tmp_path: Path) -> None:
+    data = _run_fake(tmp_path, "sys.exit(2)")
+    assert data["passed"] == 0
+    assert data["undecided"] == 0
+    assert data["returncode"] == 1
 
 
 @pytest.mark.parametrize("args", [["--decoder", "cat {in}"], ["--decoder", REFERENCE,
@@ -156,8 +198,40 @@ def test_runner_usage_errors(args: list[str]) -> None:
     assert run.stderr.startswith("gpc: error: ")
 
 
-@pytest.mark.parametrize("case", runnable([c for c in CASES if c.clause is None]))
+@pytest.mark.parametrize("case", runnable([c for c in CASES if c.clause is None
+                                            and len(c.data) <= generate.LARGE]))
 def test_every_bit_flip_and_truncation_of_valid_cases_is_rejected(case: Case) -> None:
     counts = sweep(case.data, refcodec.parse)
     assert counts.tried == 9 * len(case.data)
     assert counts.accepted == 0
+
+
+def _system_libraries() -> bool:
+    from refcodec.lowres import system
+
+    try:
+        system._library("webp", "libwebp.so.7")
+        system._library("dav1d", "libdav1d.so.6")
+    except BackendUnavailable:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _system_libraries(), reason="no system libwebp.so.7 / libdav1d.so.6")
+def test_verdicts_and_requests_do_not_depend_on_the_decoder_library(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """LRS-14: the whole suite through the system's libwebp and libdav1d (ctypes) gives the
+    verdicts, clauses and requests it gives through Pillow's bundled libraries."""
+    monkeypatch.setenv("GPC_LOWRES_DECODER", "system")
+    cases = [c for c in CASES if NEURAL or "msillm" not in c.features]
+    differ = []
+    for case in cases:
+        got = verdict(case.data)
+        if got == "valid" and case.clause is None:
+            request = refcodec.derive_request(refcodec.parse(case.data)).to_json()
+            if request != (SUITE / "cases" / case.id / "request.json").read_bytes():
+                got = "other request"
+        if got != (case.clause or "valid"):
+            differ.append((case.id, got))
+    assert not differ
+    assert sum("avif" in c.id or "webp" in c.id for c in cases) >= 20

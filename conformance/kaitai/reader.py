@@ -28,7 +28,7 @@ _generated_module: Any = _generated
 Gpc: Final[Any] = _generated_module.Gpc
 
 SIGNATURE: Final = b"\x89GPC"
-READER_MINOR: Final = 1  # this reader implements version 1.1 (VER-3)
+READER_MINOR: Final = 2  # this reader implements version 1.2 (VER-3)
 MIN_FILE_SIZE: Final = 16  # LIM-1
 MAX_FILE_SIZE: Final = 1_048_576  # LIM-1
 MAX_DIMENSION: Final = 16_384  # LIM-2

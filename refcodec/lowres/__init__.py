@@ -165,6 +165,9 @@ def _encode_neural(low: Image.Image, model_name: str, max_bytes: int | None,
     from .. import neural
 
     row = registry.model_by_name(model_name)
+    if row.tables_sha256 is None:  # NRL-12: readers reject such files
+        msg = f"{model_name} is unverified (no recorded digests): files using it are invalid"
+        raise UsageError(msg)
     model = neural.get_model(row, model_dir=model_dir)
     check, data = neural.encode(low.convert("RGB"), model)
     if max_bytes is not None and len(data) > max_bytes:
@@ -237,6 +240,7 @@ def decode_lowres(
     """``(rgb, low_width, low_height)`` of :func:`decode_image`."""
     decoded = decode_image(codec_id, check, data, width, height)
     return decoded.rgb, decoded.width, decoded.height
+
 
 
 def reference_image(rgb: bytes, width: int, height: int) -> dict[str, object]:

@@ -31,6 +31,8 @@ class SequenceInfo:
     height: int
     high_bitdepth: bool
     full_range: bool
+    film_grain: bool = False  # film_grain_params_present (LRS-15: must be 0)
+    complete: bool = False  # the payload ends with trailing_bits() and nothing after (LRS-15)
 
 
 class _Bits:
@@ -67,13 +69,30 @@ def sequence_info(payload: bytes) -> SequenceInfo:
     bits.read(6)  # superblock size, filter intra, intra edge, superres, cdef, restoration
     high_bitdepth = bool(bits.read(1))
     full_range = True
+    film_grain = complete = False
     if profile == 1:  # no mono_chrome bit; 4:4:4 (AV1 §5.5.2 color_config)
         primaries = transfer = matrix = 2
         if bits.read(1):  # color_description_present_flag
             primaries, transfer, matrix = bits.read(8), bits.read(8), bits.read(8)
         if (primaries, transfer, matrix) != (1, 13, 0):
             full_range = bool(bits.read(1))
-    return SequenceInfo(profile, level, width, height, high_bitdepth, full_range)
+        # LRS-15: the rest of the header, then trailing_bits() (AV1 §5.3.4) ending the payload
+        if bits.pos + 2 <= 8 * len(payload):  # else cut short: LRS-15, not LRS-9
+            bits.read(1)  # separate_uv_delta_q
+            film_grain = bool(bits.read(1))
+            complete = _trailing_bits(bits)
+    return SequenceInfo(profile, level, width, height, high_bitdepth, full_range, film_grain,
+                        complete)
+
+
+def _trailing_bits(bits: _Bits) -> bool:
+    """AV1 §5.3.4: a one bit, zero bits up to the byte boundary, and no byte after them."""
+    if bits.pos >= 8 * len(bits.data) or not bits.read(1):
+        return False
+    while bits.pos & 7:
+        if bits.read(1):
+            return False
+    return bits.pos == 8 * len(bits.data)
 
 
 def obu(kind: int, payload: bytes) -> bytes:

@@ -22,6 +22,7 @@ from PIL import Image
 from ..codecs import exact_pixels, pillow_feature, register_image_codec
 from ..errors import BackendUnavailable, FormatError
 from ..varint import decode_varint, encode_varint
+from . import system
 from .av1 import (
     OBU_FRAME,
     OBU_SEQUENCE_HEADER,
@@ -103,10 +104,14 @@ def encode(image: Image.Image, quality: int) -> bytes:
 
 
 def split(data: bytes, width: int, height: int) -> tuple[bytes, bytes]:
-    """LRS-8, LRS-9: the sequence header and frame payloads of the chunk data."""
+    """LRS-8, LRS-9, LRS-15: the sequence header and frame payloads of the chunk data.
+
+    These are the reader's own structural checks, made before any AV1 decoder runs."""
     try:
         length, start = decode_varint(data, 0)
-    except FormatError:
+    except FormatError as exc:
+        if exc.clause != "VINT-1":
+            raise  # VINT-2, VINT-3 keep their clauses (§2.2)
         msg = "avif data ends inside the sequence header length"
         raise FormatError("LRS-8", msg) from None
     if length == 0 or start + length >= len(data):
@@ -120,12 +125,28 @@ def split(data: bytes, width: int, height: int) -> tuple[bytes, bytes]:
     if (info.width, info.height) != (width, height):
         msg = f"AV1 frame size {info.width}x{info.height} is not {width}x{height}"
         raise FormatError("LRS-9", msg)
+    if info.film_grain:
+        msg = "AV1 sequence header enables film grain synthesis"
+        raise FormatError("LRS-15", msg)
+    if not info.complete:
+        msg = "AV1 sequence header does not end with its trailing bits"
+        raise FormatError("LRS-15", msg)
     return sequence_header, frame
 
 
 def decode_planes(data: bytes, width: int, height: int) -> tuple[bytes, bytes, bytes]:
-    """The decoded Y, Cb, Cr planes (LRS-10), read through Pillow's AVIF plugin."""
+    """The decoded Y, Cb, Cr planes (LRS-10), read through Pillow's AVIF plugin, or with
+    ``GPC_LOWRES_DECODER=system`` through the system's libdav1d (the two must agree).
+
+    Any decoder failure is IMG-3 (LRS-14): decoders differ in which damaged frames they
+    refuse and which they decode to other pixels, and the check catches the latter."""
     sequence_header, frame = split(data, width, height)
+    if system.selected():
+        try:
+            return system.dav1d_planes(obu(OBU_SEQUENCE_HEADER, sequence_header)
+                                       + obu(OBU_FRAME, frame), width, height)
+        except system.DecodeFailed as exc:
+            raise FormatError("IMG-3", f"the AV1 frame does not decode: {exc}") from None
     file = build_avif(sequence_header, frame, width, height, matrix=IDENTITY)
     try:
         with Image.open(io.BytesIO(file), formats=["AVIF"]) as image:
@@ -138,10 +159,10 @@ def decode_planes(data: bytes, width: int, height: int) -> tuple[bytes, bytes, b
             msg = "AVIF decoding needs Pillow built with libavif (Pillow >= 11.2 wheels)"
             raise BackendUnavailable(msg) from exc
         msg = f"the AV1 frame does not decode ({type(exc).__name__})"
-        raise FormatError("LRS-10", msg) from None
+        raise FormatError("IMG-3", msg) from None
     if size != (width, height) or mode != "RGB":
         msg = f"the AV1 frame decodes to {mode} {size[0]}x{size[1]}, not RGB {width}x{height}"
-        raise FormatError("LRS-10", msg)
+        raise FormatError("IMG-3", msg)
     return green, blue, red
 
 

@@ -30,12 +30,22 @@ def decode(data: bytes, width: int, height: int, *, check: int | None = None,
 
 
 def model_of(data: bytes) -> registry.Model:
-    """NRL-1: the registered model the data names by its leading varint."""
-    model_id, _ = decode_varint(data, 0)
+    """NRL-1, NRL-12: the registered, verified model the data names by its leading varint
+    (checked without the neural extra)."""
+    try:
+        model_id, _ = decode_varint(data, 0)
+    except FormatError as exc:
+        if exc.clause != "VINT-1":
+            raise  # VINT-2, VINT-3 keep their clauses (§2.2)
+        msg = "msillm data ends inside the model ID"
+        raise FormatError("NRL-1", msg) from None
     row = registry.model(model_id)
     if row is None:
         msg = f"unknown neural model ID {model_id}"
         raise FormatError("NRL-1", msg)
+    if row.tables_sha256 is None:
+        msg = f"model {row.name} is unverified: no digests to check its weights and tables"
+        raise FormatError("NRL-12", msg)
     return row
 
 

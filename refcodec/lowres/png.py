@@ -40,6 +40,10 @@ def _inflate(data: bytes, width: int, height: int) -> bytes:
         msg = (f"png data must be one DEFLATE stream of exactly {expected} bytes "
                "ending at the end of the chunk")
         raise FormatError("LRS-4", msg)
+    stride = 1 + 3 * width
+    if any(raw[row * stride] > 4 for row in range(height)):  # checked here, not by a library
+        msg = "png scanlines use an invalid filter type (not 0-4)"
+        raise FormatError("LRS-4", msg)
     return raw
 
 

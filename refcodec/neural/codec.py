@@ -46,7 +46,13 @@ def latent_shapes(model: NeuralModel, width: int, height: int) -> tuple[tuple[in
 
 def split_model(data: bytes) -> tuple[registry.Model, bytes]:
     """NRL-1: the model named by the leading varint, and the rANS stream after it."""
-    model_id, offset = decode_varint(data, 0)
+    try:
+        model_id, offset = decode_varint(data, 0)
+    except FormatError as exc:
+        if exc.clause != "VINT-1":
+            raise  # VINT-2, VINT-3 keep their clauses (§2.2)
+        msg = "msillm data ends inside the model ID"
+        raise FormatError("NRL-1", msg) from None
     row = registry.model(model_id)
     if row is None:
         msg = f"unknown neural model ID {model_id}"

@@ -27,6 +27,17 @@ def photo(tmp_path: Path) -> Path:
     return path
 
 
+def test_encode_portable_text_codec(tmp_path: Path, photo: Path) -> None:
+    """Spec §15: --text-codec portable keeps to the 1.0 codecs (no ppm1.bin to read it)."""
+    out = tmp_path / "p.gpc"
+    run = gpc("encode", photo, "-o", out, "--text", samples.DETAILED, "--lowres", "none",
+              "--text-codec", "portable")
+    assert run.returncode == 0, run.stderr
+    info = json.loads(gpc("info", out, "--json").stdout)
+    assert info["spec_version"] == "1.0"
+    assert info["text_codec"] in ("stored", "deflate", "brotli")
+
+
 def test_encode_info_validate_decode(tmp_path: Path, photo: Path) -> None:
     text = tmp_path / "d.txt"
     text.write_text(samples.DETAILED + "\n", encoding="utf-8")

@@ -55,7 +55,7 @@ def test_cli_choices_come_from_registry() -> None:
     parser = cli.build_parser()
     encode = parser._subparsers._group_actions[0].choices["encode"]  # type: ignore[union-attr]
     codec = next(a for a in encode._actions if a.dest == "text_codec")
-    assert list(codec.choices) == ["auto", *(c.name for c in registry.TEXT_CODECS)]
+    assert list(codec.choices) == ["auto", "portable", *(c.name for c in registry.TEXT_CODECS)]
     template = next(a for a in encode._actions if a.dest == "template")
     for row in registry.TEMPLATES:
         assert row.name in template.help

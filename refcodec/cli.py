@@ -445,6 +445,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_models_parser(sub)
 
+    # hook: gpc eval (refcodec/evaluate/cli.py)
+    from .evaluate.cli import add_eval_parser
+
+    add_eval_parser(sub)
+
     demo = sub.add_parser("demo", help="encode the bundled sample photographs and report")
     demo.add_argument("-o", "--output", default="demo-out", help="output folder")
     demo.add_argument("--offline", action="store_true",

@@ -100,6 +100,7 @@ def add_encode_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--word-budget", type=_positive_int, metavar="N",
                         help="words to ask the captioner for first (default: from the budget)")
     _add_backend_options(parser, image=False)
+    _add_batch_hook(parser)
 
 
 def add_decode_options(parser: argparse.ArgumentParser, *, renderer: bool = False) -> None:
@@ -109,6 +110,22 @@ def add_decode_options(parser: argparse.ArgumentParser, *, renderer: bool = Fals
         parser.add_argument("--renderer", choices=["openai"],
                             help="render the image with an image-generation model")
     _add_backend_options(parser, image=True)
+    _add_batch_hook(parser)
+
+
+# ---- hook: --batch-api and --shard (refcodec/backends/batch_cli.py, refcodec/shard.py)
+def _add_batch_hook(parser: argparse.ArgumentParser) -> None:
+    from .backends.batch_cli import add_batch_options
+
+    add_batch_options(parser)
+
+
+def _shard_jobs(args: argparse.Namespace, jobs: list[tuple[Path, Path]], source: Path
+                ) -> list[tuple[Path, Path]]:
+    from .shard import select
+
+    return select(jobs, [s.relative_to(source) for s, _ in jobs], getattr(args, "shard", None))
+# ---- end of hook
 
 
 def wants_encode_pipeline(args: argparse.Namespace) -> bool:
@@ -187,6 +204,14 @@ def run_encode(args: argparse.Namespace) -> int:
         if not jobs:
             msg = f"no images under {source}"
             raise UsageError(msg)
+        jobs = _shard_jobs(args, jobs, source)  # hook: --shard
+        if getattr(args, "batch_api", False):  # hook: --batch-api
+            from .backends.batch_cli import run_encode_batch_api
+
+            return run_encode_batch_api(args, jobs, source, Path(args.output),
+                                        settings_from_args(args), codec=codec,
+                                        psnr=psnr, lowres_bytes=lowres_bytes,
+                                        text_codecs=_codecs(args), meta=meta)
         import asyncio
 
         report = asyncio.run(encode_batch_async(
@@ -253,6 +278,11 @@ def run_decode(args: argparse.Namespace) -> int:
         if not jobs:
             msg = f"no .gpc files under {source}"
             raise UsageError(msg)
+        jobs = _shard_jobs(args, jobs, source)  # hook: --shard
+        if getattr(args, "batch_api", False):  # hook: --batch-api
+            from .backends.batch_cli import run_decode_batch_api
+
+            return run_decode_batch_api(args, jobs, source, Path(args.output), settings)
         report = asyncio.run(decode_batch_async(jobs, settings, resume=args.resume))
         return _finish_batch(report)
     if args.output == "-":

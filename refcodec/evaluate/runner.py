@@ -282,8 +282,10 @@ def _estimate(ctx: Context, items: list[Item]) -> str:
 
 
 async def run_eval_async(inputs: list[Path], out: Path, settings: EvalSettings, *,
-                         backend: Any = None, stream: TextIO = sys.stderr) -> dict[str, Any]:
+                         backend: Any = None, stream: TextIO | None = None
+                         ) -> dict[str, Any]:
     """Evaluate, write the item files and the report; return results.json's object."""
+    stream = stream or sys.stderr
     from .report import write_report
 
     items = collect_images(inputs)

@@ -126,7 +126,7 @@ def test_eval_resume_skips_finished_images_and_redoes_the_missing(
     _photos(tmp_path / "in", 3)
     report = tmp_path / "r"
     args = ["eval", str(tmp_path / "in"), "-o", str(report), "--lowres", "png",
-            "--metrics", "--concurrency", "2"]
+            "--no-baselines", "--metrics", "--concurrency", "2"]
     assert main(args) == 0
     items = sorted((report / "items").glob("*.json"))
     assert len(items) == 3
@@ -245,3 +245,23 @@ def test_report_page_renders_in_headless_chromium(tmp_path: Path, empty_caches: 
     if keep:
         Path(keep).mkdir(parents=True, exist_ok=True)
         shutil.copy(shot, Path(keep) / "eval-report.png")
+
+
+@pytest.mark.skipif(shutil.which("parallel") is None,
+                    reason="GNU parallel is not installed (apt-get install parallel)")
+def test_readme_gnu_parallel_shard_recipe(tmp_path: Path, empty_caches: Path) -> None:
+    """The README's recipe: N shards of one collection in parallel, one report each,
+    together covering every image once."""
+    import sys
+
+    _photos(tmp_path / "in", 4)
+    gpc = f"{sys.executable} -m refcodec"
+    command = (f"parallel --halt now,fail=1 {gpc} eval {tmp_path / 'in'} -o "
+               f"{tmp_path}/report-{{}} --shard {{}}/2 --resume --no-baselines --lowres png "
+               "--metrics ::: 0 1")
+    root = Path(__file__).resolve().parent.parent
+    subprocess.run(command, shell=True, check=True, timeout=600, cwd=root,
+                   capture_output=True, env={**os.environ, "PYTHONPATH": str(root)})
+    seen = sorted(i["image"] for k in range(2)
+                  for i in _results(tmp_path / f"report-{k}")["items"])
+    assert seen == [f"p{i}.png" for i in range(4)]

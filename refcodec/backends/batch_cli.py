@@ -49,6 +49,9 @@ def custom_id(relative: str) -> str:
 
 
 def _job(settings: Any, state: Path, endpoint: str, args: argparse.Namespace) -> BatchJob:
+    shard = getattr(args, "shard", None)
+    if shard is not None:  # shards writing into one folder keep separate job states
+        state = state.with_name(f"{state.name}-shard-{shard[0]}-of-{shard[1]}")
     return BatchJob(settings, state, endpoint, max_requests=args.batch_max_requests,
                     poll_interval=args.batch_poll)
 

@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml
 
 # The neural extra (torch, compressai) is large; only the tests and the MS-ILLM codec need it.
 $(NEURAL): $(STAMP)
-	$(BIN)/pip install --quiet -e '.[dev,openai,neural]'
+	$(BIN)/pip install --quiet -e '.[dev,openai,neural,eval]'
 	touch $(NEURAL)
 
 setup: $(STAMP)  ## create .venv and install the package with its test tools

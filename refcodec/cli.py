@@ -53,6 +53,12 @@ def cmd_encode(args: argparse.Namespace) -> int:
         if not jobs:
             msg = f"no images under {source}"
             raise UsageError(msg)
+        jobs = _shard(args, jobs, source)
+        if args.batch_api:
+            from .backends.batch_cli import run_encode_batch_api
+
+            return run_encode_batch_api(args, jobs, source, Path(args.output),
+                                        settings_from_args(args), options)
         report = asyncio.run(encode_batch_async(jobs, settings_from_args(args), options,
                                                 resume=args.resume, within=Path(args.output)))
         print(report.summary())
@@ -270,6 +276,11 @@ def _render(args: argparse.Namespace, folder: Path | None) -> int:
         if not jobs:
             msg = f"no .gpc files under {source}"
             raise UsageError(msg)
+        jobs = _shard(args, jobs, source)
+        if args.batch_api:
+            from .backends.batch_cli import run_decode_batch_api
+
+            return run_decode_batch_api(args, jobs, source, Path(args.output), settings)
         report = asyncio.run(decode_batch_async(jobs, settings, resume=args.resume,
                                                 model_dir=folder, within=Path(args.output)))
         print(report.summary())
@@ -290,6 +301,14 @@ def _render(args: argparse.Namespace, folder: Path | None) -> int:
                     f"{settings.image_model}"))
     print(f"API usage: {usage_line}", file=sys.stderr)
     return EXIT_OK
+
+
+def _shard(args: argparse.Namespace, jobs: list[tuple[Path, Path]], source: Path
+           ) -> list[tuple[Path, Path]]:
+    """``--shard K/N``: this shard's part of a folder's jobs (stable, no overlap)."""
+    from .shard import select
+
+    return select(jobs, [s.relative_to(source) for s, _ in jobs], args.shard)
 
 
 def _png(image: Any) -> bytes:
@@ -445,6 +464,11 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.set_defaults(func=cmd_conformance_sweep)
 
     _add_models_parser(sub)
+
+    # hook: gpc eval (refcodec/evaluate/cli.py)
+    from .evaluate.cli import add_eval_parser
+
+    add_eval_parser(sub)
 
     demo = sub.add_parser("demo", help="encode the bundled sample photographs and report")
     demo.add_argument("-o", "--output", default="demo-out", help="output folder")

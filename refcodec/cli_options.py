@@ -155,6 +155,7 @@ def add_encode_options(enc: argparse.ArgumentParser) -> None:
     enc.add_argument("--word-budget", type=_positive_int, metavar="N",
                      help="words to ask the captioner for first (default: from the budget)")
     _add_backend_options(enc, image=False)
+    _add_batch_options(enc)
 
 
 def add_decode_options(dec: argparse.ArgumentParser) -> None:
@@ -171,6 +172,14 @@ def add_decode_options(dec: argparse.ArgumentParser) -> None:
                            "openai: render with an image model (OpenAI or compatible)")
     dec.add_argument("--model-dir", metavar="DIR", help="folder of neural model files")
     _add_backend_options(dec, image=True)
+    _add_batch_options(dec)
+
+
+def _add_batch_options(parser: argparse.ArgumentParser) -> None:
+    """``--batch-api`` and ``--shard K/N`` (refcodec/backends/batch_cli.py, refcodec/shard.py)."""
+    from .backends.batch_cli import add_batch_options
+
+    add_batch_options(parser)
 
 
 def settings_from_args(args: argparse.Namespace) -> BackendSettings:

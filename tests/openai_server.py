@@ -7,6 +7,12 @@ overshoot), ``POST /v1/images/generations`` (JSON) and ``POST /v1/images/edits``
 (multipart), which return real PNGs of the requested size as ``b64_json`` (or as a ``url``
 served by ``GET /files/...``).
 
+Batch API: ``POST /v1/files`` (multipart, purpose "batch"), ``GET /v1/files/ID`` and
+``/v1/files/ID/content``, ``POST /v1/batches``, ``GET /v1/batches/ID``, ``GET /v1/batches``
+(cursor pages), ``POST /v1/batches/ID/cancel``; a batch answers each request line in a
+background thread with the same code as the direct endpoints, and can be made to expire
+half-done, fail partly or fail validation (:attr:`StubServer.batch_plan`).
+
 Fault injection (:meth:`StubServer.inject`, or ``fault_rate`` for random 429/500),
 latency, a GPT-like rejection of ``response_format``, key checking (401s echo the key so
 redaction can be tested), and a record of every request for assertions.
@@ -153,6 +159,17 @@ class StubServer:
         self.max_in_flight = 0
         self.faults: list[Fault] = []
         self.files: dict[str, bytes] = {}
+        #: Batch API: uploaded files (id -> object, content), batches (id -> object)
+        self.uploads: dict[str, tuple[dict[str, Any], bytes]] = {}
+        self.batches: dict[str, dict[str, Any]] = {}
+        #: what happens to the next batches created, one entry each: "ok", "expire" (half
+        #: the requests done, then expired), "partial" (every third request fails),
+        #: "fail" (the batch fails validation); then "ok"
+        self.batch_plan: list[str] = []
+        #: seconds a batch stays "in_progress" before its requests are answered
+        self.batch_delay = 0.0
+        #: every custom_id of every request line the server answered in a batch
+        self.batch_answered: list[str] = []
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
@@ -246,6 +263,9 @@ def _handler_for(server: StubServer) -> type[BaseHTTPRequestHandler]:
             self._send(status, json.dumps(obj).encode(), headers=headers)
 
         def do_GET(self) -> None:
+            if self.path.startswith("/v1/"):
+                _batch_get(server, self)
+                return
             name = self.path.rsplit("/", 1)[-1]
             with server._lock:
                 data = server.files.get(name)
@@ -295,6 +315,8 @@ def _handler_for(server: StubServer) -> type[BaseHTTPRequestHandler]:
                 self._chat(record)
             elif path.endswith(("/images/generations", "/images/edits")):
                 self._images(record, edit=path.endswith("/edits"))
+            elif path.startswith(("/v1/files", "/v1/batches")):
+                _batch_post(server, self, record)
             else:
                 self._json(404, _error(f"unknown path {self.path}"))
 
@@ -327,69 +349,74 @@ def _handler_for(server: StubServer) -> type[BaseHTTPRequestHandler]:
             return True
 
         def _chat(self, record: Recorded) -> None:
-            body = record.json or {}
-            try:
-                parts = body["messages"][0]["content"]
-                text = next(p["text"] for p in parts if p["type"] == "text")
-                url = next(p["image_url"]["url"] for p in parts if p["type"] == "image_url")
-                png = base64.b64decode(url.removeprefix("data:image/png;base64,"),
-                                       validate=True)
-                image = Image.open(io.BytesIO(png))
-                image.load()
-            except (KeyError, IndexError, StopIteration, TypeError, binascii.Error, OSError):
-                self._json(400, _error("expected a text part and a PNG data-URL image part"))
-                return
-            match = re.search(r"at most (\d+) words", text)
-            budget = int(match.group(1)) if match else 100
-            content = describe_pixels(image, budget, server._verbosity(png))
-            words = len(content.split())
-            self._json(200, {
-                "id": "chatcmpl-stub", "object": "chat.completion", "created": 0,
-                "model": body.get("model", ""),
-                "choices": [{"index": 0, "finish_reason": "stop",
-                             "message": {"role": "assistant", "content": content}}],
-                "usage": {"prompt_tokens": 800, "completion_tokens": int(words * 1.3),
-                          "total_tokens": 800 + int(words * 1.3)},
-            })
+            self._json(*chat_result(server, record.json or {}))
 
         def _images(self, record: Recorded, *, edit: bool) -> None:
             params: dict[str, Any] = dict(record.fields) if edit else dict(record.json or {})
-            if server.reject_response_format and "response_format" in params:
-                self._json(400, _error("Unknown parameter: 'response_format'.",
-                                       code="unknown_parameter"))
-                return
             if edit:
                 image = record.files.get("image")
                 try:
                     assert image is not None
                     Image.open(io.BytesIO(image[2])).load()
                 except (AssertionError, OSError):
-                    self._json(400, _error("expected one PNG in the field 'image'",
-                                           code="invalid_image_file"))
-                    return
-            match = re.fullmatch(r"(\d+)x(\d+)", str(params.get("size", "1024x1024")))
-            if not params.get("prompt") or match is None:
-                self._json(400, _error("prompt and size WxH are required"))
-                return
-            width, height = int(match.group(1)), int(match.group(2))
-            png = make_png(width, height, zlib.crc32(str(params["prompt"]).encode()))
-            wants_url = params.get("response_format", server.image_response) == "url"
-            if wants_url:
-                name = f"img{len(server.files)}-{zlib.crc32(png):08x}.png"
-                with server._lock:
-                    server.files[name] = png
-                item = {"url": f"{server.root}/files/{name}"}
-            else:
-                item = {"b64_json": base64.b64encode(png).decode()}
-            self._json(200, {
-                "created": 0, "data": [item], "size": f"{width}x{height}",
-                "usage": {"input_tokens": 50 + 300 * edit, "output_tokens": 1056,
-                          "total_tokens": 1106 + 300 * edit,
-                          "input_tokens_details": {"text_tokens": 50,
-                                                   "image_tokens": 300 * edit}},
-            })
+                    if not (server.reject_response_format and "response_format" in params):
+                        self._json(400, _error("expected one PNG in the field 'image'",
+                                               code="invalid_image_file"))
+                        return
+            self._json(*image_result(server, params, edit=edit))
 
     return Handler
+
+
+def chat_result(server: StubServer, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """``(status, JSON body)`` of a chat completion (used directly and by batches)."""
+    try:
+        parts = body["messages"][0]["content"]
+        text = next(p["text"] for p in parts if p["type"] == "text")
+        url = next(p["image_url"]["url"] for p in parts if p["type"] == "image_url")
+        png = base64.b64decode(url.removeprefix("data:image/png;base64,"), validate=True)
+        image = Image.open(io.BytesIO(png))
+        image.load()
+    except (KeyError, IndexError, StopIteration, TypeError, binascii.Error, OSError):
+        return 400, _error("expected a text part and a PNG data-URL image part")
+    match = re.search(r"at most (\d+) words", text)
+    budget = int(match.group(1)) if match else 100
+    content = describe_pixels(image, budget, server._verbosity(png))
+    words = len(content.split())
+    return 200, {
+        "id": "chatcmpl-stub", "object": "chat.completion", "created": 0,
+        "model": body.get("model", ""),
+        "choices": [{"index": 0, "finish_reason": "stop",
+                     "message": {"role": "assistant", "content": content}}],
+        "usage": {"prompt_tokens": 800, "completion_tokens": int(words * 1.3),
+                  "total_tokens": 800 + int(words * 1.3)},
+    }
+
+
+def image_result(server: StubServer, params: dict[str, Any], *, edit: bool = False
+                 ) -> tuple[int, dict[str, Any]]:
+    """``(status, JSON body)`` of an image generation (used directly and by batches)."""
+    if server.reject_response_format and "response_format" in params:
+        return 400, _error("Unknown parameter: 'response_format'.", code="unknown_parameter")
+    match = re.fullmatch(r"(\d+)x(\d+)", str(params.get("size", "1024x1024")))
+    if not params.get("prompt") or match is None:
+        return 400, _error("prompt and size WxH are required")
+    width, height = int(match.group(1)), int(match.group(2))
+    png = make_png(width, height, zlib.crc32(str(params["prompt"]).encode()))
+    wants_url = params.get("response_format", server.image_response) == "url"
+    if wants_url:
+        name = f"img{len(server.files)}-{zlib.crc32(png):08x}.png"
+        with server._lock:
+            server.files[name] = png
+        item = {"url": f"{server.root}/files/{name}"}
+    else:
+        item = {"b64_json": base64.b64encode(png).decode()}
+    return 200, {
+        "created": 0, "data": [item], "size": f"{width}x{height}",
+        "usage": {"input_tokens": 50 + 300 * edit, "output_tokens": 1056,
+                  "total_tokens": 1106 + 300 * edit,
+                  "input_tokens_details": {"text_tokens": 50, "image_tokens": 300 * edit}},
+    }
 
 
 def _parse_multipart(record: Recorded, content_type: str, raw: bytes) -> None:
@@ -417,3 +444,143 @@ def settings_for(server: StubServer, **overrides: Any) -> Any:
         "trust_env": False, **overrides,
     }
     return BackendSettings(**values)
+
+
+# ---------------------------------------------------------------- Batch API
+def _batch_get(server: StubServer, handler: Any) -> None:
+    path, _, query = handler.path.partition("?")
+    parts = path.strip("/").split("/")  # v1, files|batches, [id], [content]
+    if server.api_key is not None:
+        given = handler.headers.get("Authorization", "").removeprefix("Bearer ")
+        if given != server.api_key:
+            handler._json(401, _error("Incorrect API key provided", code="invalid_api_key"))
+            return
+    with server._lock:
+        if parts[1] == "files" and len(parts) >= 3 and parts[2] in server.uploads:
+            obj, content = server.uploads[parts[2]]
+            if len(parts) == 4 and parts[3] == "content":
+                handler._send(200, content, "application/octet-stream")
+            else:
+                handler._json(200, obj)
+            return
+        if parts[1] == "batches" and len(parts) == 3 and parts[2] in server.batches:
+            handler._json(200, dict(server.batches[parts[2]]))
+            return
+        if parts[1] == "batches" and len(parts) == 2:
+            args = dict(p.split("=", 1) for p in query.split("&") if "=" in p)
+            limit = int(args.get("limit", 20))
+            ordered = sorted(server.batches.values(), key=lambda b: b["seq"], reverse=True)
+            if "after" in args:
+                ids = [b["id"] for b in ordered]
+                start = ids.index(args["after"]) + 1 if args["after"] in ids else len(ids)
+                ordered = ordered[start:]
+            page = [dict(b) for b in ordered[:limit]]
+            handler._json(200, {"object": "list", "data": page,
+                                "first_id": page[0]["id"] if page else None,
+                                "last_id": page[-1]["id"] if page else None,
+                                "has_more": len(ordered) > limit})
+            return
+    handler._json(404, _error(f"unknown path {handler.path}"))
+
+
+def _batch_post(server: StubServer, handler: Any, record: Recorded) -> None:
+    path = handler.path.split("?", 1)[0]
+    now = int(time.time())
+    if path == "/v1/files":
+        upload = record.files.get("file")
+        if upload is None or record.fields.get("purpose") != "batch":
+            handler._json(400, _error("expected a file and purpose=batch"))
+            return
+        with server._lock:
+            file_id = f"file-{len(server.uploads) + 1:06d}"
+            obj = {"id": file_id, "object": "file", "bytes": len(upload[2]), "created_at": now,
+                   "filename": upload[0], "purpose": "batch", "status": "processed"}
+            server.uploads[file_id] = (obj, upload[2])
+        handler._json(200, obj)
+        return
+    if path == "/v1/batches":
+        body = record.json or {}
+        with server._lock:
+            if body.get("input_file_id") not in server.uploads:
+                handler._json(400, _error("input_file_id not found"))
+                return
+            seq = len(server.batches) + 1
+            batch = {"id": f"batch_{seq:06d}", "object": "batch", "seq": seq,
+                     "endpoint": body.get("endpoint"), "errors": None,
+                     "input_file_id": body["input_file_id"],
+                     "completion_window": body.get("completion_window", "24h"),
+                     "status": "validating", "output_file_id": None, "error_file_id": None,
+                     "created_at": now, "metadata": body.get("metadata"),
+                     "request_counts": {"total": 0, "completed": 0, "failed": 0}}
+            server.batches[batch["id"]] = batch
+            plan = server.batch_plan.pop(0) if server.batch_plan else "ok"
+        threading.Thread(target=_run_batch, args=(server, batch["id"], plan),
+                         daemon=True).start()
+        handler._json(200, dict(batch))
+        return
+    if path.startswith("/v1/batches/") and path.endswith("/cancel"):
+        batch_id = path.split("/")[3]
+        with server._lock:
+            batch = server.batches.get(batch_id)
+            if batch is not None and batch["status"] in ("validating", "in_progress"):
+                batch["status"] = "cancelling"
+        if batch is None:
+            handler._json(404, _error("no such batch"))
+        else:
+            handler._json(200, dict(batch))
+        return
+    handler._json(404, _error(f"unknown path {handler.path}"))
+
+
+def _run_batch(server: StubServer, batch_id: str, plan: str) -> None:
+    """Answer a batch's request lines; write its output and error files."""
+    with server._lock:
+        batch = server.batches[batch_id]
+        content = server.uploads[batch["input_file_id"]][1]
+    lines = [json.loads(line) for line in content.decode().splitlines() if line.strip()]
+    with server._lock:
+        batch["request_counts"]["total"] = len(lines)
+        if plan == "fail":
+            batch["status"] = "failed"
+            batch["errors"] = {"object": "list", "data": [
+                {"code": "invalid_request", "message": "injected validation failure",
+                 "line": 1, "param": None}]}
+            return
+        batch["status"] = "in_progress"
+    time.sleep(server.batch_delay)
+    output, errors = [], []
+    done = len(lines) // 2 if plan == "expire" else len(lines)
+    for index, line in enumerate(lines[:done]):
+        with server._lock:
+            cancelled = batch["status"] == "cancelling"
+        if cancelled:
+            break
+        body, url = line.get("body", {}), line.get("url", "")
+        if plan == "partial" and index % 3 == 1:
+            status, answer = 500, _error("injected failure", type_="server")
+        elif url == "/v1/chat/completions":
+            status, answer = chat_result(server, body)
+        elif url == "/v1/images/generations":
+            status, answer = image_result(server, body)
+        else:
+            status, answer = 400, _error(f"endpoint {url} is not supported in batches")
+        entry = {"id": f"batch_req_{index}", "custom_id": line.get("custom_id"),
+                 "response": {"status_code": status, "request_id": f"req_{index}",
+                              "body": answer}, "error": None}
+        (output if status == 200 else errors).append(json.dumps(entry))
+        with server._lock:
+            server.batch_answered.append(str(line.get("custom_id")))
+            batch["request_counts"]["completed" if status == 200 else "failed"] += 1
+    with server._lock:
+        for kind, rows in (("output_file_id", output), ("error_file_id", errors)):
+            if rows:
+                file_id = f"file-{len(server.uploads) + 1:06d}"
+                data = ("\n".join(rows) + "\n").encode()
+                server.uploads[file_id] = ({"id": file_id, "object": "file",
+                                            "bytes": len(data), "purpose": "batch_output",
+                                            "filename": f"{batch_id}_{kind}.jsonl",
+                                            "created_at": int(time.time()),
+                                            "status": "processed"}, data)
+                batch[kind] = file_id
+        batch["status"] = {"expire": "expired"}.get(plan, "cancelled" if batch["status"]
+                                                    == "cancelling" else "completed")

@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.openai_server import TEST_KEY, StubServer
 from PIL import Image
 
 import refcodec
 from refcodec.backends import batch_api
 from refcodec.cli import main
 from refcodec.shard import parse_shard, select, shard_of
+from tests.openai_server import TEST_KEY, StubServer
 
 pytest.importorskip("openai", reason="the openai extra is not installed")
 

@@ -15,7 +15,7 @@
 
 const char *gpc_version(void)
 {
-    return GPC_LIBRARY_VERSION " (GPC 1.1)";
+    return GPC_LIBRARY_VERSION " (GPC 1.2)";
 }
 
 void gpc_free(void *p)
@@ -266,10 +266,15 @@ static gpc_result parse_image(parse_t *P, size_t pos, size_t end)
     if (codec == 16) {
         uint32_t model;
         size_t rest;
-        if ((r = rd_varint(p, end, &pos, &model, "IMG-1", "msillm model", info)) != GPC_VALID) return r;
+        /* a model varint cut by the end of data is NRL-1 (gpc.md §2.2, since 1.2) */
+        if ((r = rd_varint(p, end, &pos, &model, "NRL-1", "msillm model", info)) != GPC_VALID) return r;
         if (!((model >= 1 && model <= 8) || model == 64))
             return gpc_fail(info, "NRL-1", "unknown MS-ILLM model %u", (unsigned)model);
         info->image_model = (int32_t)model;
+        /* NRL-12 (since 1.2): rows 1-8 record no digests (unverified); only
+         * msillm-test (64) is verified. Checked right after NRL-1. */
+        if (model != 64)
+            return gpc_fail(info, "NRL-12", "MS-ILLM model %u is unverified (no recorded digests)", (unsigned)model);
         rest = end - pos;
         if (rest < 8 || rest % 4 != 0)
             return gpc_fail(info, "NRL-4", "rANS stream of %zu bytes: not a whole number of 32-bit words of at least 8 bytes", rest);
@@ -357,7 +362,29 @@ static gpc_result parse_meta(parse_t *P, size_t pos, size_t end)
     return GPC_VALID;
 }
 
+static gpc_result parse_checks(parse_t *P);
+
+/* CONF-5 (since 1.2): once a check that needs an unimplemented codec (codec
+ * 16's NRL-5, NRL-8, NRL-9) is pending and no earlier check failed, the verdict
+ * is undecided, whatever later checks find: the first failing check of §18
+ * could be the one this reader cannot make. */
 static gpc_result parse(parse_t *P)
+{
+    gpc_info *info = P->info;
+    gpc_result r = parse_checks(P);
+    if (r == GPC_INVALID && P->undecided) {
+        char later[sizeof info->clause];
+        snprintf(later, sizeof later, "%s", info->clause);
+        snprintf(info->message, sizeof info->message, "%.190s (a later check, %.15s, fails too)",
+                 P->undecided_msg, later);
+        info->clause[0] = 0;
+        info->result = GPC_UNDECIDED;
+        return GPC_UNDECIDED;
+    }
+    return r;
+}
+
+static gpc_result parse_checks(parse_t *P)
 {
     const uint8_t *b = P->buf;
     size_t n = P->len, pos, end;
@@ -377,7 +404,9 @@ static gpc_result parse(parse_t *P)
     if (vmaj != 1) return gpc_fail(info, "VER-1", "major version %u (this reader implements 1)", vmaj);
     if (rmaj != vmaj || b[5] > b[4])
         return gpc_fail(info, "VER-2", "read_version %u.%u inconsistent with version %u.%u", rmaj, rmin, vmaj, vmin);
-    if (rmin > 1) return gpc_fail(info, "VER-3", "needs a reader of version 1.%u (this reader implements 1.1)", rmin);
+    /* VER-3; VER-5: nothing else is checked of the two version bytes */
+    if (rmin > GPC_SPEC_MINOR)
+        return gpc_fail(info, "VER-3", "needs a reader of version 1.%u (this reader implements 1.%u)", rmin, GPC_SPEC_MINOR);
     if (n < LIM_FILE_MIN || n > LIM_FILE_MAX)
         return gpc_fail(info, "LIM-1", "file size %zu outside 16..1048576 bytes", n);
     end = n - 4;

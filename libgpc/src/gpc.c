@@ -60,16 +60,18 @@ static gpc_result rd_varint(const uint8_t *p, size_t end, size_t *pos, uint32_t 
 }
 
 /* ---- UTF-8 and controls (TXT-5, TXT-6) ------------------------------- */
-/* returns 0 ok, 5 bad UTF-8 (offset in *at), 6 forbidden control */
+/* returns 0 ok, 5 bad UTF-8 (offset in *at), 6 forbidden control (offset of
+ * the first in *at). TXT-5 is a check of the whole text that precedes TXT-6
+ * (ORD-1), so a UTF-8 error anywhere wins over an earlier control. */
 static int check_text(const uint8_t *s, size_t n, size_t *at)
 {
-    size_t i = 0;
+    size_t i = 0, ctl = (size_t)-1;
     while (i < n) {
         uint8_t c = s[i];
         uint32_t cp;
         size_t k, len;
         if (c < 0x80) {
-            if ((c < 0x20 && c != 0x09 && c != 0x0A) || c == 0x7F) { *at = i; return 6; }
+            if (((c < 0x20 && c != 0x09 && c != 0x0A) || c == 0x7F) && ctl == (size_t)-1) ctl = i;
             i++;
             continue;
         }
@@ -86,6 +88,7 @@ static int check_text(const uint8_t *s, size_t n, size_t *at)
             (cp >= 0xD800 && cp <= 0xDFFF)) { *at = i; return 5; }
         i += len;
     }
+    if (ctl != (size_t)-1) { *at = ctl; return 6; }
     return 0;
 }
 

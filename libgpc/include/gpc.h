@@ -1,7 +1,7 @@
 /*
  * libgpc — a C99 reader for GPC (Generative Picture Container) files.
  *
- * Written from the specification alone: spec/gpc.md (version 1.1) and its
+ * Written from the specification alone: spec/gpc.md (version 1.2) and its
  * annexes spec/lowres.md (annex L), spec/text-codec.md (gpc-ppm1) and
  * spec/neural.md (annex N).
  *
@@ -27,16 +27,18 @@
 extern "C" {
 #endif
 
-#define GPC_LIBRARY_VERSION "0.1.0"
+#define GPC_LIBRARY_VERSION "0.2.0"
 
 /* Outcome of a call. The first three are verdicts on a file; the negative
  * values are usage errors (the file was not judged). */
 typedef enum gpc_result {
     GPC_VALID = 0,      /* the file is valid (CONF-1) */
     GPC_INVALID = 1,    /* the file is invalid; info->clause names the clause */
-    GPC_UNDECIDED = 2,  /* validity cannot be decided by this library: the
-                           image chunk uses codec 16 (msillm), whose check
-                           needs neural model weights (IMG-3, annex N) */
+    GPC_UNDECIDED = 2,  /* validity cannot be decided by this library
+                           (CONF-5): the image chunk uses codec 16 (msillm)
+                           with the verified model, whose checks NRL-5, NRL-8
+                           and NRL-9 need neural model weights, and no earlier
+                           check failed (later failures do not matter) */
     GPC_EUSAGE = -1,    /* bad arguments (NULL pointer, buffer too small) */
     GPC_ENOMEM = -2     /* an allocation failed */
 } gpc_result;
@@ -69,7 +71,7 @@ typedef struct gpc_info {
     uint32_t chunk_size[GPC_MAX_CHUNKS];    /* payload size */
 } gpc_info;
 
-/* Library version string, e.g. "0.1.0 (GPC 1.1)". */
+/* Library version string, e.g. "0.2.0 (GPC 1.2)". */
 const char *gpc_version(void);
 
 /* Validate a whole file held in memory (len <= 1,048,576 by LIM-1; longer

@@ -15,7 +15,7 @@
 
 const char *gpc_version(void)
 {
-    return GPC_LIBRARY_VERSION " (GPC 1.1)";
+    return GPC_LIBRARY_VERSION " (GPC 1.2)";
 }
 
 void gpc_free(void *p)
@@ -60,16 +60,18 @@ static gpc_result rd_varint(const uint8_t *p, size_t end, size_t *pos, uint32_t 
 }
 
 /* ---- UTF-8 and controls (TXT-5, TXT-6) ------------------------------- */
-/* returns 0 ok, 5 bad UTF-8 (offset in *at), 6 forbidden control */
+/* returns 0 ok, 5 bad UTF-8 (offset in *at), 6 forbidden control (offset of
+ * the first in *at). TXT-5 is a check of the whole text that precedes TXT-6
+ * (ORD-1), so a UTF-8 error anywhere wins over an earlier control. */
 static int check_text(const uint8_t *s, size_t n, size_t *at)
 {
-    size_t i = 0;
+    size_t i = 0, ctl = (size_t)-1;
     while (i < n) {
         uint8_t c = s[i];
         uint32_t cp;
         size_t k, len;
         if (c < 0x80) {
-            if ((c < 0x20 && c != 0x09 && c != 0x0A) || c == 0x7F) { *at = i; return 6; }
+            if (((c < 0x20 && c != 0x09 && c != 0x0A) || c == 0x7F) && ctl == (size_t)-1) ctl = i;
             i++;
             continue;
         }
@@ -86,6 +88,7 @@ static int check_text(const uint8_t *s, size_t n, size_t *at)
             (cp >= 0xD800 && cp <= 0xDFFF)) { *at = i; return 5; }
         i += len;
     }
+    if (ctl != (size_t)-1) { *at = ctl; return 6; }
     return 0;
 }
 
@@ -266,10 +269,15 @@ static gpc_result parse_image(parse_t *P, size_t pos, size_t end)
     if (codec == 16) {
         uint32_t model;
         size_t rest;
-        if ((r = rd_varint(p, end, &pos, &model, "IMG-1", "msillm model", info)) != GPC_VALID) return r;
+        /* a model varint cut by the end of data is NRL-1 (gpc.md §2.2, since 1.2) */
+        if ((r = rd_varint(p, end, &pos, &model, "NRL-1", "msillm model", info)) != GPC_VALID) return r;
         if (!((model >= 1 && model <= 8) || model == 64))
             return gpc_fail(info, "NRL-1", "unknown MS-ILLM model %u", (unsigned)model);
         info->image_model = (int32_t)model;
+        /* NRL-12 (since 1.2): rows 1-8 record no digests (unverified); only
+         * msillm-test (64) is verified. Checked right after NRL-1. */
+        if (model != 64)
+            return gpc_fail(info, "NRL-12", "MS-ILLM model %u is unverified (no recorded digests)", (unsigned)model);
         rest = end - pos;
         if (rest < 8 || rest % 4 != 0)
             return gpc_fail(info, "NRL-4", "rANS stream of %zu bytes: not a whole number of 32-bit words of at least 8 bytes", rest);
@@ -357,7 +365,29 @@ static gpc_result parse_meta(parse_t *P, size_t pos, size_t end)
     return GPC_VALID;
 }
 
+static gpc_result parse_checks(parse_t *P);
+
+/* CONF-5 (since 1.2): once a check that needs an unimplemented codec (codec
+ * 16's NRL-5, NRL-8, NRL-9) is pending and no earlier check failed, the verdict
+ * is undecided, whatever later checks find: the first failing check of §18
+ * could be the one this reader cannot make. */
 static gpc_result parse(parse_t *P)
+{
+    gpc_info *info = P->info;
+    gpc_result r = parse_checks(P);
+    if (r == GPC_INVALID && P->undecided) {
+        char later[sizeof info->clause];
+        snprintf(later, sizeof later, "%s", info->clause);
+        snprintf(info->message, sizeof info->message, "%.190s (a later check, %.15s, fails too)",
+                 P->undecided_msg, later);
+        info->clause[0] = 0;
+        info->result = GPC_UNDECIDED;
+        return GPC_UNDECIDED;
+    }
+    return r;
+}
+
+static gpc_result parse_checks(parse_t *P)
 {
     const uint8_t *b = P->buf;
     size_t n = P->len, pos, end;
@@ -377,7 +407,9 @@ static gpc_result parse(parse_t *P)
     if (vmaj != 1) return gpc_fail(info, "VER-1", "major version %u (this reader implements 1)", vmaj);
     if (rmaj != vmaj || b[5] > b[4])
         return gpc_fail(info, "VER-2", "read_version %u.%u inconsistent with version %u.%u", rmaj, rmin, vmaj, vmin);
-    if (rmin > 1) return gpc_fail(info, "VER-3", "needs a reader of version 1.%u (this reader implements 1.1)", rmin);
+    /* VER-3; VER-5: nothing else is checked of the two version bytes */
+    if (rmin > GPC_SPEC_MINOR)
+        return gpc_fail(info, "VER-3", "needs a reader of version 1.%u (this reader implements 1.%u)", rmin, GPC_SPEC_MINOR);
     if (n < LIM_FILE_MIN || n > LIM_FILE_MAX)
         return gpc_fail(info, "LIM-1", "file size %zu outside 16..1048576 bytes", n);
     end = n - 4;

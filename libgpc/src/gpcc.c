@@ -326,9 +326,10 @@ static int cmd_validate(int argc, char **argv)
     flush_batch(&q);
     free(q.items);
     if (fflush(stdout) != 0) return 2;
-    /* as the reference `gpc validate`: 0 when every file is valid, 1 when any
-     * file is invalid or could not be checked (UNCHECKED, codec 16) */
-    return (st.n_invalid || st.n_undecided) ? 1 : 0;
+    /* conformance/README.md (spec 1.2, CONF-5): `validate` follows the decoder
+     * contract: 0 when every file is valid, 1 when any file is invalid or
+     * unreadable, else 3 when some file is undecided (UNCHECKED, codec 16) */
+    return st.n_invalid ? 1 : st.n_undecided ? 3 : 0;
 }
 
 /* ---- info ---------------------------------------------------------------- */

@@ -5,6 +5,9 @@
 #include <stdint.h>
 #include "gpc.h"
 
+/* the spec version libgpc implements: 1.GPC_SPEC_MINOR (VER-3) */
+#define GPC_SPEC_MINOR 2u
+
 /* Error report: clause + message into a gpc_info (may be NULL). Returns
  * GPC_INVALID so callers can `return gpc_fail(...)`. */
 #if defined(__GNUC__)

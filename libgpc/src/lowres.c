@@ -13,14 +13,17 @@ static inline int32_t asr(int32_t x, int n)
 }
 static inline uint8_t clip(int32_t v) { return v < 0 ? 0 : v > 255 ? 255 : (uint8_t)v; }
 
+/* A varint cut by the end of the codec's data is reported under the codec's
+ * layout clause `cut` (gpc.md §2.2, since 1.2: LRS-8 sh_length, LRS-11
+ * first_partition_size). */
 static gpc_result rd_varint_img(const uint8_t *p, size_t end, size_t *pos, uint32_t *val,
-                                const char *what, gpc_info *info)
+                                const char *cut, const char *what, gpc_info *info)
 {
     uint32_t v = 0;
     int i;
     for (i = 0; i < 3; i++) {
         uint8_t b;
-        if (*pos >= end) return gpc_fail(info, "IMG-1", "%s: varint runs past the end of the image payload", what);
+        if (*pos >= end) return gpc_fail(info, cut, "%s: varint runs past the end of the image payload", what);
         b = p[(*pos)++];
         v |= (uint32_t)(b & 0x7f) << (7 * i);
         if (!(b & 0x80)) {
@@ -127,6 +130,84 @@ static void upsample_plane(const uint8_t *c, int stride, uint32_t w, uint32_t h,
 
 static inline uint8_t clip8(int32_t v) { return v < 0 ? 0 : v >= 16384 ? 255 : (uint8_t)(v >> 6); }
 
+/* LRS-17: the token partitions fit the data. The key-frame header of the
+ * first partition is read with the boolean decoder of RFC 6386 §7.3 (bytes past
+ * the partition read as 0) up to log2_nbr_of_dct_partitions (§9.2-9.5, §19.2). */
+typedef struct { const uint8_t *p; size_t n, at; uint32_t value, range; int bits; } vp8bd_t;
+static uint8_t vp8_byte(vp8bd_t *d) { return d->at < d->n ? d->p[d->at++] : (d->at++, 0); }
+static void vp8_init(vp8bd_t *d, const uint8_t *p, size_t n)
+{
+    d->p = p; d->n = n; d->at = 0;
+    d->value = (uint32_t)vp8_byte(d) << 8;
+    d->value |= vp8_byte(d);
+    d->range = 255;
+    d->bits = 0;
+}
+static int vp8_bool(vp8bd_t *d, uint32_t prob)
+{
+    uint32_t split = 1 + (((d->range - 1) * prob) >> 8), big = split << 8;
+    int ret;
+    if (d->value >= big) { ret = 1; d->range -= split; d->value -= big; }
+    else { ret = 0; d->range = split; }
+    while (d->range < 128) {
+        d->value = (d->value << 1) & 0xFFFFu;
+        d->range <<= 1;
+        if (++d->bits == 8) { d->bits = 0; d->value |= vp8_byte(d); }
+    }
+    return ret;
+}
+static uint32_t vp8_lit(vp8bd_t *d, int n)
+{
+    uint32_t v = 0;
+    while (n-- > 0) v = (v << 1) | (uint32_t)vp8_bool(d, 128);
+    return v;
+}
+
+static gpc_result check_vp8_partitions(const uint8_t *part, size_t plen, uint32_t fps, gpc_info *info)
+{
+    vp8bd_t d;
+    int i;
+    size_t np, off, k;
+    vp8_init(&d, part, fps);
+    vp8_lit(&d, 1); /* color_space */
+    vp8_lit(&d, 1); /* clamping_type */
+    if (vp8_lit(&d, 1)) { /* segmentation_enabled: update_segmentation() */
+        uint32_t upd_map = vp8_lit(&d, 1), upd_data = vp8_lit(&d, 1);
+        if (upd_data) {
+            vp8_lit(&d, 1); /* segment_feature_mode */
+            for (i = 0; i < 4; i++) if (vp8_lit(&d, 1)) vp8_lit(&d, 8); /* quantizer value 7 + sign */
+            for (i = 0; i < 4; i++) if (vp8_lit(&d, 1)) vp8_lit(&d, 7); /* loop filter value 6 + sign */
+        }
+        if (upd_map)
+            for (i = 0; i < 3; i++) if (vp8_lit(&d, 1)) vp8_lit(&d, 8); /* segment_prob */
+    }
+    vp8_lit(&d, 1); /* filter_type */
+    vp8_lit(&d, 6); /* loop_filter_level */
+    vp8_lit(&d, 3); /* sharpness_level */
+    if (vp8_lit(&d, 1)) { /* loop_filter_adj_enable: mb_lf_adjustments() */
+        if (vp8_lit(&d, 1)) { /* mode_ref_lf_delta_update */
+            for (i = 0; i < 8; i++) if (vp8_lit(&d, 1)) vp8_lit(&d, 7); /* magnitude 6 + sign */
+        }
+    }
+    np = (size_t)1 << vp8_lit(&d, 2); /* log2_nbr_of_dct_partitions */
+    off = fps;
+    if (plen - off < 3 * (np - 1))
+        return gpc_fail(info, "LRS-17", "webp: %zu token partitions, but the data ends inside their sizes", np);
+    {
+        const uint8_t *sz = part + off;
+        off += 3 * (np - 1);
+        for (k = 0; k + 1 < np; k++) {
+            size_t s = (size_t)sz[3 * k] | (size_t)sz[3 * k + 1] << 8 | (size_t)sz[3 * k + 2] << 16;
+            if (s > plen - off)
+                return gpc_fail(info, "LRS-17", "webp: token partition %zu of %zu bytes runs past the data", k, s);
+            off += s;
+        }
+    }
+    if (plen - off < 1)
+        return gpc_fail(info, "LRS-17", "webp: the last token partition is empty");
+    return GPC_VALID;
+}
+
 static gpc_result dec_webp(const uint8_t *data, size_t len, uint32_t w, uint32_t h, uint8_t **rgb, gpc_info *info)
 {
     size_t pos = 0, plen, n, flen, i;
@@ -136,11 +217,15 @@ static gpc_result dec_webp(const uint8_t *data, size_t len, uint32_t w, uint32_t
     int ow = 0, oh = 0, ys = 0, uvs = 0;
     uint32_t tag;
 
-    if ((r = rd_varint_img(data, len, &pos, &fps, "webp first_partition_size", info)) != GPC_VALID) return r;
+    if ((r = rd_varint_img(data, len, &pos, &fps, "LRS-11", "webp first_partition_size", info)) != GPC_VALID) return r;
+    /* LRS-16, right after the field is read */
+    if (fps >= (1u << 19))
+        return gpc_fail(info, "LRS-16", "webp: first_partition_size %u is not below 2^19", (unsigned)fps);
     plen = len - pos;
-    if (fps >= (1u << 19) || fps > plen)
-        return gpc_fail(info, "LRS-11", "webp: first_partition_size %u exceeds the %zu bytes of partitions (or 2^19)", (unsigned)fps, plen);
+    if (fps > plen)
+        return gpc_fail(info, "LRS-11", "webp: first_partition_size %u exceeds the %zu bytes of partitions", (unsigned)fps, plen);
     if (w > 16383 || h > 16383) return gpc_fail(info, "LRS-11", "webp: frame too large");
+    if ((r = check_vp8_partitions(data + pos, plen, fps, info)) != GPC_VALID) return r;
     n = 10 + plen;
     flen = 12 + 8 + n + (n & 1);
     file = calloc(1, flen);
@@ -157,10 +242,11 @@ static gpc_result dec_webp(const uint8_t *data, size_t len, uint32_t w, uint32_t
     if (plen) memcpy(f + 30, data + pos, plen);
     y = WebPDecodeYUV(file, flen, &ow, &oh, &u, &v, &ys, &uvs);
     free(file);
-    if (!y) return gpc_fail(info, "LRS-11", "webp: the VP8 frame does not decode");
+    /* LRS-14: a library refusal or a frame of another size is IMG-3 */
+    if (!y) return gpc_fail(info, "IMG-3", "webp: the VP8 frame does not decode");
     if ((uint32_t)ow != w || (uint32_t)oh != h) {
         WebPFree(y);
-        return gpc_fail(info, "LRS-11", "webp: decoded frame is %dx%d, expected %ux%u", ow, oh, (unsigned)w, (unsigned)h);
+        return gpc_fail(info, "IMG-3", "webp: decoded frame is %dx%d, expected %ux%u", ow, oh, (unsigned)w, (unsigned)h);
     }
     out = malloc((size_t)w * h * 3);
     U = malloc((size_t)w * h);
@@ -203,7 +289,7 @@ static uint32_t rb(bits_t *b, int k)
 static gpc_result check_seq_header(const uint8_t *sh, size_t n, uint32_t w, uint32_t h, gpc_info *info)
 {
     bits_t b = {sh, n, 0, 0};
-    uint32_t prof, still, reduced, fwb, fhb, mw, mh, hbd, cdp, cp = 2, tc = 2, mc = 2, range;
+    uint32_t prof, still, reduced, fwb, fhb, mw, mh, hbd, cdp, cp = 2, tc = 2, mc = 2, range, fg;
     prof = rb(&b, 3);
     still = rb(&b, 1);
     reduced = rb(&b, 1);
@@ -235,6 +321,18 @@ static gpc_result check_seq_header(const uint8_t *sh, size_t n, uint32_t w, uint
     else range = rb(&b, 1);
     if (b.over) return gpc_fail(info, "LRS-9", "avif: sequence header too short");
     if (range != 1) return gpc_fail(info, "LRS-9", "avif: color_range must be 1 (full range)");
+    /* LRS-15 (since 1.2): the rest of sequence_header_obu(), then
+     * trailing_bits() and nothing after */
+    rb(&b, 1); /* separate_uv_delta_q (profile 1 is never mono_chrome) */
+    fg = rb(&b, 1); /* film_grain_params_present */
+    if (b.over) return gpc_fail(info, "LRS-15", "avif: sequence header ends before film_grain_params_present");
+    if (fg) return gpc_fail(info, "LRS-15", "avif: film_grain_params_present must be 0");
+    if (b.bit >= 8 * n || rb(&b, 1) != 1)
+        return gpc_fail(info, "LRS-15", "avif: sequence header lacks its trailing one bit");
+    while (b.bit & 7)
+        if (rb(&b, 1) != 0) return gpc_fail(info, "LRS-15", "avif: trailing bits of the sequence header are not zero");
+    if (b.bit != 8 * n)
+        return gpc_fail(info, "LRS-15", "avif: %zu bytes after the sequence header's trailing bits", n - b.bit / 8);
     return GPC_VALID;
 }
 
@@ -267,7 +365,7 @@ static gpc_result dec_avif(const uint8_t *data, size_t len, uint32_t w, uint32_t
     uint8_t *obu, *out;
     int rc;
 
-    if ((r = rd_varint_img(data, len, &pos, &shl, "avif sh_length", info)) != GPC_VALID) return r;
+    if ((r = rd_varint_img(data, len, &pos, &shl, "LRS-8", "avif sh_length", info)) != GPC_VALID) return r;
     if (shl < 1) return gpc_fail(info, "LRS-8", "avif: sh_length is 0");
     if (shl > len - pos) return gpc_fail(info, "LRS-8", "avif: sequence header runs past the payload");
     frame_len = len - pos - shl;
@@ -293,7 +391,9 @@ static gpc_result dec_avif(const uint8_t *data, size_t len, uint32_t w, uint32_t
     s.max_frame_delay = 1;
     s.frame_size_limit = w * h;
     s.all_layers = 0;
-    s.strict_std_compliance = 1;
+    /* LRS-14: no rejection for encoder-side requirements the decoding
+     * process does not need */
+    s.strict_std_compliance = 0;
     s.logger.cookie = NULL;
     s.logger.callback = dav1d_quiet;
     if (dav1d_open(&ctx, &s) != 0) {
@@ -305,7 +405,7 @@ static gpc_result dec_avif(const uint8_t *data, size_t len, uint32_t w, uint32_t
     if (rc != 0 && rc != DAV1D_ERR(EAGAIN)) {
         dav1d_data_unref(&dd);
         dav1d_close(&ctx);
-        return gpc_fail(info, "LRS-10", "avif: the AV1 data does not decode (dav1d error %d)", rc);
+        return gpc_fail(info, "IMG-3", "avif: the AV1 data does not decode (dav1d error %d)", rc);
     }
     rc = dav1d_get_picture(ctx, &pic);
     if (rc == DAV1D_ERR(EAGAIN)) {
@@ -320,12 +420,12 @@ static gpc_result dec_avif(const uint8_t *data, size_t len, uint32_t w, uint32_t
     dav1d_data_unref(&dd);
     if (rc != 0) {
         dav1d_close(&ctx);
-        return gpc_fail(info, "LRS-10", "avif: the AV1 data gives no decoded frame (dav1d %d)", rc);
+        return gpc_fail(info, "IMG-3", "avif: the AV1 data gives no decoded frame (dav1d %d)", rc);
     }
     if (pic.p.w != (int)w || pic.p.h != (int)h || pic.p.layout != DAV1D_PIXEL_LAYOUT_I444 || pic.p.bpc != 8) {
         dav1d_picture_unref(&pic);
         dav1d_close(&ctx);
-        return gpc_fail(info, "LRS-10", "avif: decoded frame is not %ux%u 8-bit 4:4:4", (unsigned)w, (unsigned)h);
+        return gpc_fail(info, "IMG-3", "avif: decoded frame is not %ux%u 8-bit 4:4:4", (unsigned)w, (unsigned)h);
     }
     out = malloc((size_t)w * h * 3);
     if (!out) {

@@ -486,7 +486,7 @@ gpc_result gpc_ppm1_decode(const uint8_t *data, size_t len, size_t text_length,
             unsigned s;
             for (s = 0; s < 256; s++) m += !(X[s >> 6] >> (s & 63) & 1);
             if (m == 0)
-                return gpc_fail(info, "TXT-3", "gpc-ppm1: every byte value excluded at order -1 (TXC-9)");
+                return gpc_fail(info, "TXT-3", "gpc-ppm1: escape into an empty order -1 (every byte value excluded, TXC-16)");
             r = range / m;
             v = code / r;
             if (v >= m)

@@ -6,7 +6,7 @@
 set -u
 cd "$(dirname "$0")"
 ROOT=..
-PY=${PY:-/work/main/.venv/bin/python}
+PY=${PY:-$ROOT/.venv/bin/python}
 B=bench
 NDISTINCT=${NDISTINCT:-300}
 NFILES=${NFILES:-10000}
@@ -66,3 +66,12 @@ for J in 1 $(nproc); do
   echo "gpcc validate -j $J: best $(awk -v n=$NFILES -v ns=$best 'BEGIN{printf "%.0f", n / (ns / 1e9)}') files/s (target >= 50,000)"
 done
 build/bench_ppm1 $B/distinct/*.gpc
+# the Python reference on the same files, one call each: with libgpc as its fast path, and
+# pure Python (GPC_PURE_PYTHON=1) as the baseline of the same run
+for MODE in libgpc pure; do
+  if [ $MODE = pure ]; then export GPC_PURE_PYTHON=1; else unset GPC_PURE_PYTHON; fi
+  t0=$(date +%s%N); PYTHONPATH=$ROOT $PY -m refcodec validate -q $B/files; rc=$?; t1=$(date +%s%N)
+  ns=$((t1 - t0))
+  echo "gpc validate ($MODE): $NFILES files in $((ns / 1000000)) ms, exit $rc, $(awk -v n=$NFILES -v ns=$ns 'BEGIN{printf "%.0f", n / (ns / 1e9)}') files/s (target with libgpc >= 10,000)"
+done
+unset GPC_PURE_PYTHON

@@ -6,7 +6,8 @@ STAMP  := $(VENV)/.installed
 NEURAL := $(VENV)/.installed-neural
 
 LIBGPC_PKGS := zlib libbrotlidec libwebp dav1d
-# Debian 12 packages: libgpc's build, clang with libFuzzer, Chromium for the page tests.
+# Debian 12 packages: libgpc's build, clang with libFuzzer, Chromium for the page tests,
+# GNU parallel for the --shard recipe test.
 SYSTEM_PKGS := build-essential pkg-config zlib1g-dev libbrotli-dev libwebp-dev libdav1d-dev \
 	clang libclang-rt-14-dev chromium parallel
 

@@ -151,12 +151,12 @@ def test_death_while_writing_outputs_loses_and_repeats_nothing(
     writes: list[Path] = []
     real = batch_cli.write_atomic
 
-    def counting(path: Any, data: bytes) -> None:
+    def counting(path: Any, data: bytes, *guards: Any) -> None:
         if len(writes) == 3 and not hasattr(counting, "died"):
             counting.died = True  # type: ignore[attr-defined]
             raise _Died
         writes.append(Path(path))
-        real(path, data)
+        real(path, data, *guards)
 
     monkeypatch.setattr(batch_cli, "write_atomic", counting)
     with pytest.raises(_Died):

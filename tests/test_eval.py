@@ -166,7 +166,7 @@ def test_eval_renders_with_openai_and_estimates_cost_first(
         tmp_path: Path, empty_caches: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
     pytest.importorskip("openai", reason="the openai extra is not installed")
-    from openai_server import TEST_KEY, StubServer
+    from tests.openai_server import TEST_KEY, StubServer
 
     _photos(tmp_path / "in", 2)
     config = tmp_path / "gpc.toml"
@@ -198,7 +198,7 @@ def test_learned_metrics_load_through_piq_from_the_local_cache(
     """Tiny stand-in weights in piq's formats and places: every learned metric loads
     through piq's own code and gives a number; FID and KID come out over the set."""
     pytest.importorskip("piq", reason="the eval extra (piq) is not installed")
-    from tiny_metric_weights import write_tiny_weights
+    from tests.tiny_metric_weights import write_tiny_weights
 
     write_tiny_weights(tmp_path / "torch", empty_caches)
     _photos(tmp_path / "in", 2, size=(40, 32))

@@ -16,7 +16,10 @@ from . import registry, schema
 from .atomic import write_atomic
 from .chunks import Chunk, ImageChunk, MetaChunk, TextChunk, UnknownChunk, payload_bytes
 from .errors import FormatError, UsageError
-from .limits import MAX_FILE_BYTES
+from .limits import BOUNDED_REFERENCE_SINCE, MAX_FILE_BYTES, MAX_REFERENCE_SIDE
+
+#: IMG-11: the version from which readers apply the bounded reference size rule.
+BOUNDED_VERSION = (BOUNDED_REFERENCE_SINCE >> 4, BOUNDED_REFERENCE_SINCE & 15)
 
 __all__ = [
     "Chunk",
@@ -33,12 +36,15 @@ __all__ = [
 ]
 
 
-def required_versions(chunks: tuple[Chunk, ...]) -> tuple[int, int]:
+def required_versions(chunks: tuple[Chunk, ...],
+                      size: tuple[int, int] | None = None) -> tuple[int, int]:
     """VER-4: the (version, read_version) bytes a writer sets for these chunks.
 
     ``version`` is the newest "since" of every registry row the file uses; ``read_version``
     the newest among what a reader must understand (critical chunks and their codecs,
-    templates, presets). Unknown ancillary chunks add nothing.
+    templates, presets). Unknown ancillary chunks add nothing. An image chunk in a file of
+    ``size`` over 1536 pixels on its long side uses the bounded size rule (IMG-10), which
+    readers know since 1.2 (IMG-11).
     """
     used: list[tuple[tuple[int, int], bool]] = [(registry.FIRST_VERSION, True)]
     for chunk in chunks:
@@ -53,6 +59,8 @@ def required_versions(chunks: tuple[Chunk, ...]) -> tuple[int, int]:
             codec = registry.image_codec(chunk.codec)
             if codec is not None:
                 used.append((codec.since, True))
+            if size is not None and max(size) > MAX_REFERENCE_SIDE * 8:
+                used.append((BOUNDED_VERSION, True))
     version = max(since for since, _ in used)
     read_version = max(since for since, critical in used if critical)
     return registry.version_byte(version), registry.version_byte(read_version)
@@ -77,7 +85,7 @@ class GpcFile:
             raise FormatError("CHK-7", msg)
         object.__setattr__(self, "_text", texts[0])
         if not self.version or not self.read_version:
-            version, read_version = required_versions(self.chunks)
+            version, read_version = required_versions(self.chunks, (self.width, self.height))
             object.__setattr__(self, "version", self.version or version)
             object.__setattr__(self, "read_version", self.read_version or read_version)
 
@@ -122,7 +130,8 @@ def build(gpc: GpcFile) -> bytes:
             "width": None if preset else gpc.width, "height": None if preset else gpc.height}
     data = schema.build_container(prefix, size, gpc.chunks)
     # Re-parse to prove validity; the image chunk's pixels are reused, not decoded again.
-    known = {c.key: c.decode(gpc.width, gpc.height) for c in gpc.chunks
+    known = {c.key: c.decode(gpc.width, gpc.height, read_version=gpc.read_version)
+             for c in gpc.chunks
              if isinstance(c, ImageChunk)}
     _, _, chunks = schema.parse_container(data, known_images=known)
     if tuple(chunks) != gpc.chunks:

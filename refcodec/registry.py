@@ -47,7 +47,7 @@ __all__ = [
 ]
 
 #: Version of spec/gpc.md implemented here, as (major, minor).
-SPEC_VERSION: tuple[int, int] = (1, 1)
+SPEC_VERSION: tuple[int, int] = (1, 2)
 #: The first version of the format: every file is at least this (§5.1).
 FIRST_VERSION: tuple[int, int] = (1, 0)
 

@@ -201,7 +201,7 @@ EDGE_CASES = {
     "valid-appendix-a": (sealed(b"\x05" + chunk(1, b"\x01\x00Image: a red ball; square.")),
                          None),
     "four-bytes-signature-only": (SIGNATURE, "LIM-1"),
-    "newer-minor-read-version": (sealed(b"\x05" + TEXT, b"\x13\x12"), "VER-3"),
+    "newer-minor-read-version": (sealed(b"\x05" + TEXT, b"\x13\x13"), "VER-3"),
     "read-version-above-version": (sealed(b"\x05" + TEXT, b"\x10\x11"), "VER-2"),
     "header-fills-file-no-chunks": (sealed(b"\x00\x80\x80\x01\xe8\x07"), "CHK-7"),
     "height-varint-cut-by-crc": (sealed(b"\x00\x80\x80\x01\x80\x80"), "FILE-2"),

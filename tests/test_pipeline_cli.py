@@ -85,7 +85,7 @@ def test_reference_image_counts_against_the_budget(server: StubServer, tmp_path:
     args = parser.parse_args(["encode", str(image), "-o", str(tmp_path / "b.gpc"),
                               "--text", "Image: x.", "--max-bytes", "40", "--lowres", "auto",
                               "--lowres-bytes", "80"])
-    with pytest.raises(RateError, match="reference image alone"):
+    with pytest.raises(RateError, match="cannot fit in 40 bytes"):
         run_encode(args)
 
 

@@ -8,9 +8,11 @@ reference writer cannot emit an invalid file.
 
 from __future__ import annotations
 
+import io
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from . import registry, schema
 from .atomic import write_atomic
@@ -115,7 +117,13 @@ def parse(data: bytes, *, model_dir: Path | None = None) -> GpcFile:
     """Parse and fully validate a GPC file; raise FormatError naming the clause.
 
     ``model_dir``: the folder neural models load from (spec/neural.md; default: the
-    loader's search path)."""
+    loader's search path). ``data`` is bytes-like (bytes, bytearray, memoryview); to read
+    a file by its path or from a binary file object use :func:`read`."""
+    if not isinstance(data, bytes | bytearray | memoryview):
+        hint = (" (a path: use refcodec.read)" if isinstance(data, str | os.PathLike)
+                else " (a file object: use refcodec.read)" if hasattr(data, "read") else "")
+        msg = f"parse(data): data must be bytes-like, not {type(data).__name__}{hint}"
+        raise TypeError(msg)
     prefix, size, chunks = schema.parse_container(bytes(data), model_dir)
     width, height = schema.image_dimensions(size)
     return GpcFile(width, height, tuple(chunks), prefix.version, prefix.read_version)
@@ -139,10 +147,22 @@ def build(gpc: GpcFile) -> bytes:
     return data
 
 
-def read(path: str | os.PathLike[str], *, model_dir: Path | None = None) -> GpcFile:
-    """Read and parse a file, refusing to load more than the format's size limit."""
-    with open(path, "rb") as handle:
-        data = handle.read(MAX_FILE_BYTES + 1)
+def read(source: str | os.PathLike[str] | BinaryIO, *,
+         model_dir: Path | None = None) -> GpcFile:
+    """Read and parse a file given by its path or as a binary file object, refusing to
+    load more than the format's size limit."""
+    if isinstance(source, str | os.PathLike):
+        with open(source, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    elif hasattr(source, "read"):
+        data = b"" if isinstance(source, io.TextIOBase) else source.read(MAX_FILE_BYTES + 1)
+        if isinstance(source, io.TextIOBase) or not isinstance(data, bytes):
+            msg = "read(source): the file object must be opened in binary mode ('rb')"
+            raise TypeError(msg)
+    else:
+        msg = (f"read(source): source must be a path or a binary file object, not "
+               f"{type(source).__name__} (for bytes use refcodec.parse)")
+        raise TypeError(msg)
     return parse(data, model_dir=model_dir)
 
 

@@ -352,8 +352,8 @@ def cmd_decode(args: argparse.Namespace) -> int:
 def _model_free(gpc: Any, args: argparse.Namespace, name: str) -> bytes:
     """The bytes of ``--request-only`` (JSON), ``--lowres-only`` (the reference image,
     PNG) or ``--renderer preview`` (PNG; a placeholder card for a text-only file)."""
-    from .views import preview
     from .request import derive_request, lowres_pixels
+    from .views import preview
 
     if args.request_only:
         return derive_request(gpc).to_json()

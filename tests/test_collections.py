@@ -5,8 +5,8 @@ tools (validate, info, parse/read)."""
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import shutil
 import stat
 import subprocess

@@ -173,9 +173,9 @@ def describe(path: str | os.PathLike[str], data: bytes) -> dict[str, Any]:
     image = gpc.image_chunk
     text_payload = len(payload_bytes(gpc.text_chunk))
     if image is not None:
-        row = registry.image_codec(image.codec)
+        codec_row = registry.image_codec(image.codec)
         decoded = image.decode(gpc.width, gpc.height, read_version=gpc.read_version)
-        info["reference_image"] = {"codec": row.name if row else str(image.codec),
+        info["reference_image"] = {"codec": codec_row.name if codec_row else str(image.codec),
                                    "codec_id": image.codec, "data_bytes": len(image.data),
                                    "width": decoded.width, "height": decoded.height}
     info["split"] = {"text_payload": text_payload,

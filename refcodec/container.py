@@ -119,10 +119,11 @@ def parse(data: bytes, *, model_dir: Path | None = None) -> GpcFile:
     ``model_dir``: the folder neural models load from (spec/neural.md; default: the
     loader's search path). ``data`` is bytes-like (bytes, bytearray, memoryview); to read
     a file by its path or from a binary file object use :func:`read`."""
-    if not isinstance(data, bytes | bytearray | memoryview):
-        hint = (" (a path: use refcodec.read)" if isinstance(data, str | os.PathLike)
-                else " (a file object: use refcodec.read)" if hasattr(data, "read") else "")
-        msg = f"parse(data): data must be bytes-like, not {type(data).__name__}{hint}"
+    given: object = data  # checked at run time too: a path here is a common mistake
+    if not isinstance(given, bytes | bytearray | memoryview):
+        hint = (" (a path: use refcodec.read)" if isinstance(given, str | os.PathLike)
+                else " (a file object: use refcodec.read)" if hasattr(given, "read") else "")
+        msg = f"parse(data): data must be bytes-like, not {type(given).__name__}{hint}"
         raise TypeError(msg)
     prefix, size, chunks = schema.parse_container(bytes(data), model_dir)
     width, height = schema.image_dimensions(size)
@@ -151,18 +152,22 @@ def read(source: str | os.PathLike[str] | BinaryIO, *,
          model_dir: Path | None = None) -> GpcFile:
     """Read and parse a file given by its path or as a binary file object, refusing to
     load more than the format's size limit."""
-    if isinstance(source, str | os.PathLike):
-        with open(source, "rb") as handle:
+    given: object = source
+    data: object
+    if isinstance(given, str | os.PathLike):
+        with open(given, "rb") as handle:
             data = handle.read(MAX_FILE_BYTES + 1)
-    elif hasattr(source, "read"):
-        data = b"" if isinstance(source, io.TextIOBase) else source.read(MAX_FILE_BYTES + 1)
-        if isinstance(source, io.TextIOBase) or not isinstance(data, bytes):
+    elif hasattr(given, "read"):
+        text_mode = isinstance(given, io.TextIOBase)
+        data = b"" if text_mode else given.read(MAX_FILE_BYTES + 1)
+        if text_mode or not isinstance(data, bytes):
             msg = "read(source): the file object must be opened in binary mode ('rb')"
             raise TypeError(msg)
     else:
         msg = (f"read(source): source must be a path or a binary file object, not "
-               f"{type(source).__name__} (for bytes use refcodec.parse)")
+               f"{type(given).__name__} (for bytes use refcodec.parse)")
         raise TypeError(msg)
+    assert isinstance(data, bytes)
     return parse(data, model_dir=model_dir)
 
 

@@ -27,7 +27,7 @@ import io
 import os
 import warnings
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, Any
 
 from PIL import Image, UnidentifiedImageError
 
@@ -108,7 +108,8 @@ def _to_8bit(image: Image.Image) -> Image.Image:
     """``I;16*``, ``I`` and ``F`` to ``L`` by their range (never clipped to white)."""
     if image.mode.startswith("I;16"):
         image = image.convert("I")
-    low, high = image.getextrema()  # type: ignore[misc]
+    extrema: Any = image.getextrema()
+    low, high = extrema
     if image.mode == "F" and high <= 1.0 and low >= 0.0:
         scale, offset = 255.0, 0.0
     elif low >= 0 and high <= 255:
@@ -182,7 +183,7 @@ def load_image(source: Source, *, fit: tuple[int, int] | None = None) -> Ingeste
                 want = (fit[1], fit[0]) if orientation in _SWAPS else fit
                 want = (max(1, min(want[0], stored[0])), max(1, min(want[1], stored[1])))
                 if image.format == "JPEG":
-                    image.draft(None, want)  # type: ignore[arg-type]
+                    image.draft(None, want)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", Image.DecompressionBombWarning)
                 image.load()

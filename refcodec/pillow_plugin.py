@@ -15,6 +15,8 @@ clause, which Pillow reports as "cannot identify image file".
 
 from __future__ import annotations
 
+from typing import Any
+
 from PIL import Image, ImageFile
 
 from .errors import FormatError
@@ -65,7 +67,7 @@ class GpcDecoder(ImageFile.PyDecoder):
 
     _pulls_fd = True
 
-    def decode(self, buffer: bytes | Image.SupportsArrayInterface) -> tuple[int, int]:
+    def decode(self, buffer: Any) -> tuple[int, int]:
         from .container import parse
         from .views import preview
 

@@ -200,7 +200,7 @@ def cmd_info(args: argparse.Namespace) -> int:
             if args.json:
                 results.append({"path": path, "error": str(exc), "clause": clause})
             else:
-                print(f"{path}: error: {exc}", file=sys.stderr)
+                print(f"gpc: error: {exc}", file=sys.stderr)
             continue
         if args.json:
             results.append(info)

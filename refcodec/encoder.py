@@ -133,6 +133,10 @@ REFERENCE_SHARE = 0.5
 #: Bytes kept for the shortest useful description when the reference image is shrunk.
 MIN_TEXT_BYTES = 24
 _IMAGE_CHUNK_OVERHEAD = 8  # tag, length varint, codec varint, check
+#: Shrinking the reference image: its size is fixed by the spec (IMG-10), so it is made
+#: smaller by removing detail: reduced by these factors and enlarged back (bicubic), then
+#: coded at the codec's lowest quality.
+SMOOTHING = (1, 2, 4, 8, 16)
 
 
 def _fixed_bytes(size: tuple[int, int], options: EncodeOptions) -> int:
@@ -178,17 +182,41 @@ def _reference(low: Any, size: tuple[int, int], options: EncodeOptions,
             except UsageError:
                 if budget is None:
                     raise
+    ladder = SMOOTHING[-1:] if smallest else SMOOTHING
+    tried: list[ImageChunk] = []
+    for factor in ladder:  # the least smoothing that fits the share, else the room
+        chunk = _lowest(image_chunk, _smoothed(low, factor), options)
+        if share is None or len(chunk.data) <= share:
+            return chunk, factor == SMOOTHING[-1]
+        tried.append(chunk)
+    for factor, chunk in zip(ladder, tried, strict=True):
+        if most is None or len(chunk.data) <= most:
+            return chunk, factor == SMOOTHING[-1]
+    total = budget if budget is not None else most
+    msg = (f"the smallest {options.lowres} reference image is {len(tried[-1].data)} bytes; "
+           f"with the shortest description ({MIN_TEXT_BYTES} bytes) it cannot fit in "
+           f"{total} bytes: raise --max-bytes / --target-bpp or use --lowres none")
+    raise RateError(msg)
+
+
+def _smoothed(low: Any, factor: int) -> Any:
+    """``low`` with its detail above 1/``factor`` of its resolution removed (same size)."""
+    if factor == 1:
+        return low
+    from PIL import Image
+
+    small = low.resize((max(1, low.width // factor), max(1, low.height // factor)),
+                       Image.Resampling.BOX)
+    return small.resize(low.size, Image.Resampling.BICUBIC)
+
+
+def _lowest(image_chunk: Callable[..., ImageChunk], low: Any,
+            options: EncodeOptions) -> ImageChunk:
+    """``low`` at the codec's lowest quality (a neural model has one rate)."""
+    assert options.lowres is not None
     if options.lowres.startswith("msillm-"):
-        chunk = make()
-    else:
-        chunk = make(psnr=0.0)  # the codec's lowest quality: its smallest image
-    if most is not None and len(chunk.data) > most:
-        total = budget if budget is not None else most
-        msg = (f"the smallest {options.lowres} reference image is {len(chunk.data)} bytes; "
-               f"with the shortest description ({MIN_TEXT_BYTES} bytes) it cannot fit in "
-               f"{total} bytes: raise --max-bytes / --target-bpp or use --lowres none")
-        raise RateError(msg)
-    return chunk, True
+        return image_chunk(low, options.lowres, model_dir=options.model_dir)
+    return image_chunk(low, options.lowres, psnr=0.0, model_dir=options.model_dir)
 
 
 def _ingest(source: Path, size: tuple[int, int],

@@ -141,6 +141,8 @@ def _choose(
                 hi = mid - 1
         return found
 
+    if target_psnr is not None and target_psnr <= 0 and max_bytes is None:
+        return probe(qualities[0])[0], probe(qualities[0])[2]  # the lowest quality
     by_psnr = by_bytes = None
     if target_psnr is not None:
         by_psnr = lowest(lambda q: probe(q)[1] >= target_psnr)

@@ -8,6 +8,7 @@ are written atomically.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -316,6 +317,9 @@ def cmd_sheet(args: argparse.Namespace) -> int:
         raise UsageError(msg)
     _check_output_file(args.output)
     cards = [card(path, model_dir(args)) for path in paths]
+    base = args.paths[0] if len(args.paths) == 1 and os.path.isdir(args.paths[0]) else None
+    if base is not None:  # names relative to the folder: shorter cards
+        cards = [dataclasses.replace(c, path=os.path.relpath(c.path, base)) for c in cards]
     write_atomic(args.output, render_sheet(cards, args.title or ", ".join(args.paths))
                  .encode("utf-8"))
     valid = sum(c.clause is None for c in cards)

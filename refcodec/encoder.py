@@ -164,11 +164,12 @@ def _shares(size: tuple[int, int], options: EncodeOptions,
 
 def _reference(low: Any, size: tuple[int, int], options: EncodeOptions,
                budget: int | None, smallest: bool = False) -> tuple[ImageChunk | None, bool]:
-    """The image chunk and whether it is the smallest one the codec makes.
+    """The image chunk and whether it is the smallest one the encoder makes.
 
     Without a whole-file budget: the PSNR target (or ``lowres_bytes``). With one: the PSNR
     target capped at REFERENCE_SHARE of the room; if even the codec's lowest quality is over
-    that, the lowest quality, provided MIN_TEXT_BYTES still fit beside it."""
+    that, the least smoothed (SMOOTHING) lowest-quality image within the share, else the
+    smallest of them, provided MIN_TEXT_BYTES still fit beside it; else RateError."""
     from .encode import image_chunk
 
     if options.lowres is None or low is None:
@@ -184,16 +185,16 @@ def _reference(low: Any, size: tuple[int, int], options: EncodeOptions,
                     raise
     ladder = SMOOTHING[-1:] if smallest else SMOOTHING
     tried: list[ImageChunk] = []
-    for factor in ladder:  # the least smoothing that fits the share, else the room
+    for factor in ladder:  # the least smoothing that fits the share
         chunk = _lowest(image_chunk, _smoothed(low, factor), options)
         if share is None or len(chunk.data) <= share:
             return chunk, factor == SMOOTHING[-1]
         tried.append(chunk)
-    for factor, chunk in zip(ladder, tried, strict=True):
-        if most is None or len(chunk.data) <= most:
-            return chunk, factor == SMOOTHING[-1]
+    chunk = min(tried, key=lambda c: len(c.data))  # else the smallest: most room for text
+    if most is None or len(chunk.data) <= most:
+        return chunk, True
     total = budget if budget is not None else most
-    msg = (f"the smallest {options.lowres} reference image is {len(tried[-1].data)} bytes; "
+    msg = (f"the smallest {options.lowres} reference image is {len(chunk.data)} bytes; "
            f"with the shortest description ({MIN_TEXT_BYTES} bytes) it cannot fit in "
            f"{total} bytes: raise --max-bytes / --target-bpp or use --lowres none")
     raise RateError(msg)

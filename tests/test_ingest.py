@@ -230,3 +230,18 @@ def test_huge_jpeg_decodes_reduced(tmp_path: Path) -> None:
     assert result.image.decoded is not None
     got = Image.frombytes("RGB", expected.size, result.image.decoded.rgb)
     assert psnr(expected, got) >= 25
+
+
+@pytest.mark.parametrize("budget", [120, 200, 300])
+def test_one_budget_shared_by_reference_and_text(budget: int) -> None:
+    source = resources.files("refcodec").joinpath("data/samples/kodim05.png")
+    text = "Image: photo; landscape.\n" + "\n".join(
+        f"Band {i}: red and blue details; a wooden fence; green grass; soft light"
+        for i in range(20))
+    options = encoder.EncodeOptions(lowres="avif", max_bytes=budget)
+    result = encoder.encode_image(str(source), encoder.fixed_text(text), options)
+    assert len(result.data) <= budget
+    assert result.image is not None
+    split = result.split
+    assert split["reference"] <= (budget - split["other"]) // 2 + 8 or split["text"] < 60
+    assert sum(split.values()) == len(result.data)

@@ -97,14 +97,15 @@ def payload(name: str) -> bytes:
 
 
 def with_image(name: str, size_header: bytes, *, flip_check: bool = False,
-               cut: int = 0, text: bytes = b"Image: two macaw parrots.") -> bytes:
+               cut: int = 0, text: bytes = b"Image: two macaw parrots.",
+               versions: bytes = b"\x11\x11") -> bytes:
     image = bytearray(payload(name))
     if flip_check:
         image[1] ^= 0x01  # the low bit of check
     if cut:
         del image[-cut:]
     return file(chunk(0x01, text_payload(text)), chunk(0x02, bytes(image)),
-                header=SIG + b"\x11\x11" + size_header)
+                header=SIG + versions + size_header)
 
 
 LOWRES = ("IMG-1", "IMG-2", "IMG-3", "LRS-1", "LRS-2", "LRS-3", "LRS-12", "REQ-3", "VER-4")
@@ -157,6 +158,7 @@ def image_cases() -> list[Case]:
         x("webp-wrong-size", "WebP data of a 128x128 frame in a 99x77 file: it decodes, to "
           "other pixels, and the check catches it", with_image("webp-1024x1024", b"\x00\x63\x4d"),
           "IMG-3"),
+        *bounded_cases(),
         *neural_cases(),
         *decoder_independent_cases(),
     ]
@@ -326,6 +328,38 @@ def _eight_partitions(first_partition: bytes) -> bytes:
                 return bytes(trial)
     msg = "no one-byte change of the VP8 header declares 8 partitions"
     raise AssertionError(msg)
+
+
+BOUNDED = ("IMG-10", "IMG-11")
+SIZE_4000x3000 = b"\x00\xa0\x1f\xb8\x17"  # explicit size, varints 4000 and 3000
+SIZE_2000x1500 = b"\x00\xd0\x0f\xdc\x0b"  # explicit size, varints 2000 and 1500
+
+
+def bounded_cases() -> list[Case]:
+    """IMG-10, IMG-11: the reference image of a large file is bounded from version 1.2;
+    a file with ``read_version`` 1.1 keeps the 1.1 rule."""
+    def x(name: str, description: str, data: bytes, clause: str) -> Case:
+        return Case(f"x-{clause.lower()}-{name}", description, data, clause, ("CONF-1", "ORD-1"),
+                    spec="1.2")
+
+    avif = ("LRS-7", "LRS-8", "LRS-9", "LRS-10")
+    return [
+        Case("v-lowres-avif-4000x3000-bounded", "4000x3000 file, read_version 1.2: AVIF "
+             "reference image of 191x143 (s = 21)",
+             with_image("avif-4000x3000", SIZE_4000x3000, versions=b"\x12\x12"), None,
+             (*CORE, *LOWRES, *BOUNDED, *avif), ("avif", "explicit-size", "bounded"),
+             spec="1.2"),
+        Case("v-lowres-avif-2000x1500-v11", "2000x1500 file, read_version 1.1: the 1.1 rule, "
+             "a 250x188 AVIF reference image",
+             with_image("avif-2000x1500-v11", SIZE_2000x1500), None,
+             (*CORE, *LOWRES, *BOUNDED, *avif), ("avif", "explicit-size"), spec="1.2"),
+        x("bounded-8x-in-1.2", "2000x1500 file, read_version 1.2, with a 250x188 reference "
+          "(the 1.1 rule; 1.2 needs 182x137)",
+          with_image("avif-2000x1500-v11", SIZE_2000x1500, versions=b"\x12\x12"), "LRS-9"),
+        x("bounded-in-1.1", "4000x3000 file, read_version 1.1, with a bounded 191x143 "
+          "reference (the 1.1 rule needs 500x375)",
+          with_image("avif-4000x3000", SIZE_4000x3000), "LRS-9"),
+    ]
 
 
 CONTAINER_IMAGE = tuple(c for c in LOWRES if not c.startswith("LRS"))  # not annex L

@@ -64,7 +64,8 @@ def expected_fields(data: bytes) -> dict[str, Any]:
 def exact_pixels(gpc: refcodec.GpcFile) -> bool:
     """Whether the decoded reference image is exact (not for the neural codec, NRL-10)."""
     chunk = gpc.image_chunk
-    return chunk is not None and chunk.decode(gpc.width, gpc.height).exact_pixels
+    return chunk is not None and chunk.decode(gpc.width, gpc.height,
+                                                read_version=gpc.read_version).exact_pixels
 
 
 def ppm(rgb: bytes, width: int, height: int) -> bytes:

@@ -19,8 +19,10 @@ from refcodec.lowres import encode_lowres
 
 HERE = Path(__file__).resolve().parent / "payloads"
 
-#: name: (codec, header width, header height, PSNR target)
+#: name: (codec, header width, header height, PSNR target); "-v11": the 1.1 size rule
 PAYLOADS = {
+    "avif-4000x3000": ("avif", 4000, 3000, 25.0),
+    "avif-2000x1500-v11": ("avif", 2000, 1500, 25.0),
     "avif-1024x1024": ("avif", 1024, 1024, 25.0),
     "webp-1024x1024": ("webp", 1024, 1024, 25.0),
     "png-256x256": ("png", 256, 256, None),
@@ -40,7 +42,8 @@ def main() -> None:
         if (HERE / f"{name}.bin").exists() and name not in sys.argv[1:]:
             continue  # committed payloads are never remade unless named
         squashed = photo.resize((width, height), Image.Resampling.LANCZOS)
-        codec_id, check, data, _ = encode_lowres(squashed, codec, psnr=psnr)
+        codec_id, check, data, _ = encode_lowres(squashed, codec, psnr=psnr,
+                                                 bounded=not name.endswith("-v11"))
         # payload file: codec varint (one byte here), check u32le, data
         (HERE / f"{name}.bin").write_bytes(bytes([codec_id]) + struct.pack("<I", check) + data)
         print(f"{name}: {len(data)} bytes of {codec} data")

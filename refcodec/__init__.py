@@ -22,10 +22,20 @@ from .container import (
     read,
     write,
 )
-from .encode import encode, image_size
+from .encode import encode, image_size, lowres_chunk
 from .errors import BackendUnavailable, FormatError, GpcError, UsageError
 from .registry import SPEC_VERSION
 from .request import GenerationRequest, derive_request
+
+
+def preview(gpc: GpcFile, model_dir: object = None) -> object:
+    """The model-free view of ``gpc`` as a PIL RGB image of its header size: the reference
+    image upscaled, or a placeholder card showing the description (text-only files).
+    Imports Pillow on first use (:mod:`refcodec.views`)."""
+    from .views import preview as view
+
+    return view(gpc, model_dir)  # type: ignore[arg-type]
+
 
 __all__ = [
     "SPEC_VERSION",
@@ -43,7 +53,9 @@ __all__ = [
     "derive_request",
     "encode",
     "image_size",
+    "lowres_chunk",
     "parse",
+    "preview",
     "read",
     "write",
 ]

@@ -37,9 +37,14 @@ __all__ = [
     "encode_batch_async",
     "list_inputs",
     "mirror_jobs",
+    "not_inputs",
+    "output_clashes",
 ]
 
-IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff", ".bmp", ".ppm"})
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff", ".bmp", ".ppm",
+                            ".gif", ".avif"})
+#: Folder mode without a captioner: the description of ``photo.jpg`` is ``photo.txt``.
+SIDECAR_SUFFIX = ".txt"
 GPC_SUFFIXES = frozenset({".gpc"})
 
 
@@ -64,6 +69,9 @@ class BatchReport:
     items: list[ItemResult] = field(default_factory=list)
     usage: Usage = field(default_factory=Usage)
     seconds: float = 0.0
+    #: files under the input folder that are not inputs, with the reason (counted)
+    ignored: list[tuple[Path, str]] = field(default_factory=list)
+    uses_api: bool = True
 
     def count(self, status: str) -> int:
         return sum(item.status == status for item in self.items)
@@ -76,14 +84,20 @@ class BatchReport:
         """A plain-text summary table, failures first."""
         coded = [i for i in self.items if i.status != "failed" and i.pixels]
         total = sum(i.file_bytes for i in coded)
-        mean_bpp = (sum(i.file_bytes * 8 / i.pixels for i in coded) / len(coded)
-                    if coded else 0.0)
+        pixels = sum(i.pixels for i in coded)
+        bpp = total * 8 / pixels if pixels else 0.0  # total bits / total pixels
         lines = [printable(f"FAILED {i.source}: {i.message}") for i in self.failed]
+        lines += [printable(f"note {i.source}: {i.message}") for i in self.items
+                  if i.status != "failed" and i.message]
+        reasons: dict[str, int] = {}
+        for _, reason in self.ignored:
+            reasons[reason] = reasons.get(reason, 0) + 1
         rows = [
             ("items", str(len(self.items))), ("done", str(self.count("done"))),
             ("skipped", str(self.count("skipped"))), ("failed", str(self.count("failed"))),
-            (".gpc bytes", str(total)), ("mean bpp", f"{mean_bpp:.6f}"),
-            ("API usage", self.usage.summary(self.settings)),
+            *((f"ignored: {reason}", str(n)) for reason, n in sorted(reasons.items())),
+            (".gpc bytes", str(total)), ("bpp (all bits / all pixels)", f"{bpp:.6f}"),
+            ("API usage", self.usage.summary(self.settings) if self.uses_api else "none"),
             ("time", f"{self.seconds:.1f} s"),
         ]
         width = max(len(name) for name, _ in rows)
@@ -107,6 +121,35 @@ def mirror_jobs(source: Path, target: Path, suffixes: frozenset[str],
     relative path under ``target``, with ``out_suffix``."""
     return [(p, target / p.relative_to(source).with_suffix(out_suffix))
             for p in list_inputs(source, suffixes)]
+
+
+def output_clashes(jobs: Sequence[tuple[Path, Path]]) -> list[str]:
+    """One line per output path that two or more inputs would write (``a.jpg`` and
+    ``a.png`` both to ``a.gpc``), naming every source; empty when none clash."""
+    by_output: dict[Path, list[Path]] = {}
+    for source, output in jobs:
+        by_output.setdefault(output, []).append(source)
+    return [f"{output} would be written from " + " and ".join(str(s) for s in sources)
+            for output, sources in sorted(by_output.items()) if len(sources) > 1]
+
+
+def not_inputs(source: Path, suffixes: frozenset[str],
+               companions: frozenset[str] = frozenset()) -> list[tuple[Path, str]]:
+    """Files under ``source`` that folder mode does not take, each with its reason
+    (hidden files, other suffixes); ``companions`` are suffixes that are read beside the
+    inputs (sidecar descriptions) and are not reported."""
+    ignored = []
+    for path in sorted(source.rglob("*")):
+        if not path.is_file():
+            continue
+        parts = path.relative_to(source).parts
+        if any(part.startswith(".") for part in parts):
+            ignored.append((path, "hidden file"))
+        elif path.suffix.lower() in companions:
+            continue
+        elif path.suffix.lower() not in suffixes:
+            ignored.append((path, f"not an input ({path.suffix or 'no suffix'})"))
+    return ignored
 
 
 class _Progress:
@@ -192,15 +235,18 @@ async def encode_batch_async(
     progress: bool | None = None,
     stream: TextIO = sys.stderr,
     within: Path | None = None,
+    sidecars: bool = False,
 ) -> BatchReport:
     """Describe and encode each ``(image, output.gpc)`` pair with the captioner of
-    ``settings``, through the one encode path (:func:`refcodec.encoder.encode_image_async`)."""
+    ``settings``, through the one encode path (:func:`refcodec.encoder.encode_image_async`).
+    With ``sidecars=True`` no captioner is used: each image's description is read from
+    ``NAME.txt`` beside it, and an image without one fails with that reason."""
     from .backends.openai_backend import AsyncCaptioner, prepare_caption_image
     from .container import read
     from .encode import image_size
-    from .encoder import encode_image_async
+    from .encoder import encode_image_async, fixed_text, read_description
 
-    report = BatchReport("encode", settings)
+    report = BatchReport("encode", settings, uses_api=not sidecars)
 
     def valid(source: Path, output: Path) -> ItemResult | None:
         try:
@@ -214,6 +260,29 @@ async def encode_batch_async(
             return None
         return ItemResult(source, output, "skipped", data_size, size[0] * size[1])
 
+    def finished(source: Path, output: Path, result: Any) -> ItemResult:
+        return ItemResult(source, output, "done", len(result.data),
+                          result.size[0] * result.size[1], "; ".join(result.notes))
+
+    if sidecars:
+
+        async def offline(source: Path, output: Path) -> ItemResult:
+            sidecar = source.with_suffix(SIDECAR_SUFFIX)
+            if not sidecar.is_file():
+                msg = f"no description: {sidecar.name} is missing (or use --describe openai)"
+                raise GpcError(msg)
+            text = await asyncio.to_thread(read_description, sidecar)
+            describe = fixed_text(text)
+
+            async def given(words: int) -> str:
+                return describe(words)
+
+            result = await encode_image_async(source, given, options)
+            await asyncio.to_thread(write_atomic, output, result.data)
+            return finished(source, output, result)
+
+        return await _run(report, inputs, offline, valid, resume, progress, stream)
+
     async with AsyncCaptioner(settings, report.usage) as captioner:
 
         async def work(source: Path, output: Path) -> ItemResult:
@@ -225,8 +294,7 @@ async def encode_batch_async(
 
             result = await encode_image_async(source, describe, options)
             await asyncio.to_thread(write_atomic, output, result.data, (source,), within)
-            return ItemResult(source, output, "done", len(result.data),
-                              result.size[0] * result.size[1])
+            return finished(source, output, result)
 
         return await _run(report, inputs, work, valid, resume, progress, stream, within)
 

@@ -10,6 +10,7 @@ errors, 3 when ``decode`` or ``validate`` cannot decide whether a file is valid
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -36,33 +37,19 @@ def cmd_encode(args: argparse.Namespace) -> int:
     if args.describe != "none" and has_text:
         msg = "--describe openai writes the description: drop --text/--text-file"
         raise UsageError(msg)
-    if args.describe == "none" and not has_text:
+    source = Path(args.image)
+    folder = source.is_dir()
+    if folder and has_text:
+        msg = (f"{source} is a folder: one --text/--text-file cannot describe every image; "
+               "put NAME.txt beside each image, or use --describe openai")
+        raise UsageError(msg)
+    if args.describe == "none" and not has_text and not folder:
         msg = "give the description with --text/--text-file, or use --describe openai"
         raise UsageError(msg)
     options = encode_options(args)
-    source = Path(args.image)
-    if source.is_dir():
-        if args.describe == "none":
-            msg = f"{source} is a folder: folders need --describe openai"
-            raise UsageError(msg)
-        import asyncio
-
-        from .batch import IMAGE_SUFFIXES, encode_batch_async, mirror_jobs
-
-        jobs = mirror_jobs(source, Path(args.output), IMAGE_SUFFIXES, ".gpc")
-        if not jobs:
-            msg = f"no images under {source}"
-            raise UsageError(msg)
-        jobs = _shard(args, jobs, source)
-        if args.batch_api:
-            from .backends.batch_cli import run_encode_batch_api
-
-            return run_encode_batch_api(args, jobs, source, Path(args.output),
-                                        settings_from_args(args), options)
-        report = asyncio.run(encode_batch_async(jobs, settings_from_args(args), options,
-                                                resume=args.resume, within=Path(args.output)))
-        print(report.summary())
-        return EXIT_INVALID if report.failed else EXIT_OK
+    if folder:
+        return _encode_folder(args, source, options)
+    _check_output_file(args.output)
 
     from .atomic import write_atomic
     from .safeio import require_regular
@@ -83,10 +70,83 @@ def cmd_encode(args: argparse.Namespace) -> int:
         result = encode_image(source, fixed_text(text), options)
     write_atomic(args.output, result.data, inputs=[source, *([args.text_file] if args.text_file
                                                              else [])])
+    for note in result.notes:
+        print(printable(f"gpc: note: {args.image}: {note}"), file=sys.stderr)
     print(printable(result.summary(args.output)))
     if usage_line:
         print(f"API usage: {usage_line}", file=sys.stderr)
     return EXIT_OK
+
+
+def _check_output_file(output: str) -> None:
+    """``-o`` of a one-file command: not a folder, and its folder must exist."""
+    if output == "-":
+        return
+    target = Path(output)
+    if target.is_dir():
+        msg = f"-o {output} is a folder: give the output file's name"
+        raise UsageError(msg)
+    if not target.parent.is_dir():
+        msg = f"-o {output}: the folder {target.parent} does not exist"
+        raise UsageError(msg)
+
+
+def _check_output_folder(output: str, expected_suffix: str) -> Path:
+    """``-o`` of a folder command: a folder (made if missing), never a file name."""
+    target = Path(output)
+    if target.exists() and not target.is_dir():
+        msg = f"-o {output} is a file: folder input needs an output folder"
+        raise UsageError(msg)
+    if not target.exists() and target.suffix.lower() == expected_suffix:
+        msg = (f"-o {output} looks like a file name, but the input is a folder: "
+               "give an output folder")
+        raise UsageError(msg)
+    return target
+
+
+def _encode_folder(args: argparse.Namespace, source: Path, options: Any) -> int:
+    """Folder mode: every input encoded, skipped with a reason or failed with a reason;
+    clashing outputs are refused before any work."""
+    import asyncio
+
+    from .batch import (
+        IMAGE_SUFFIXES,
+        SIDECAR_SUFFIX,
+        encode_batch_async,
+        mirror_jobs,
+        not_inputs,
+        output_clashes,
+    )
+    from .cli_options import settings_from_args
+
+    target = _check_output_folder(args.output, ".gpc")
+    jobs = mirror_jobs(source, target, IMAGE_SUFFIXES, ".gpc")
+    sidecars = args.describe == "none"
+    ignored = not_inputs(source, IMAGE_SUFFIXES,
+                         frozenset({SIDECAR_SUFFIX}) if sidecars else frozenset())
+    if not jobs:
+        msg = f"no images under {source} ({len(ignored)} other file(s))"
+        raise UsageError(msg)
+    clashes = output_clashes(jobs)
+    if clashes:
+        msg = ("two inputs would write the same output (nothing was written): "
+               + "; ".join(clashes) + "; rename one of them")
+        raise UsageError(msg)
+    jobs = _shard(args, jobs, source)
+    if args.batch_api:
+        if sidecars:
+            msg = "--batch-api captions with a vision model: add --describe openai"
+            raise UsageError(msg)
+        from .backends.batch_cli import run_encode_batch_api
+
+        return run_encode_batch_api(args, jobs, source, target, settings_from_args(args),
+                                    options)
+    report = asyncio.run(encode_batch_async(jobs, settings_from_args(args), options,
+                                            resume=args.resume, sidecars=sidecars,
+                                            within=target))
+    report.ignored = ignored
+    print(report.summary())
+    return EXIT_INVALID if report.failed else EXIT_OK
 
 
 # -------------------------------------------------------------------- info
@@ -127,15 +187,50 @@ def describe(path: str | os.PathLike[str], data: bytes) -> dict[str, Any]:
         "text": gpc.text,
         "meta": gpc.meta,
     }
+    image = gpc.image_chunk
+    text_payload = len(payload_bytes(gpc.text_chunk))
+    if image is not None:
+        codec_row = registry.image_codec(image.codec)
+        decoded = image.decode(gpc.width, gpc.height, read_version=gpc.read_version)
+        info["reference_image"] = {"codec": codec_row.name if codec_row else str(image.codec),
+                                   "codec_id": image.codec, "data_bytes": len(image.data),
+                                   "width": decoded.width, "height": decoded.height}
+    info["split"] = {"text_payload": text_payload,
+                     "reference_data": len(image.data) if image is not None else 0}
+    info["split"]["other"] = len(data) - sum(info["split"].values())
     return info
 
 
 def cmd_info(args: argparse.Namespace) -> int:
-    data = _read_file(args.file)
-    info = describe(args.file, data)
+    """``gpc info``: files and folders of them; one block (or JSON object) per file."""
+    paths = list(_iter_paths(args.paths))
+    if not paths:
+        raise UsageError(f"no .gpc files in {', '.join(args.paths)}")
+    failed = 0
+    results = []
+    for path in paths:
+        try:
+            info = describe(path, _read_file(path))
+        except GpcError as exc:
+            failed += 1
+            clause = exc.clause if isinstance(exc, FormatError) else None
+            if args.json:
+                results.append({"path": path, "error": str(exc), "clause": clause})
+            else:
+                print(f"gpc: error: {exc}", file=sys.stderr)
+            continue
+        if args.json:
+            results.append(info)
+        else:
+            _print_info(info)
     if args.json:
-        print(json.dumps(info, ensure_ascii=False, indent=2))
-        return EXIT_OK
+        document: Any = results[0] if len(args.paths) == 1 and len(results) == 1 and \
+            not os.path.isdir(args.paths[0]) else results
+        print(json.dumps(document, ensure_ascii=False, indent=2))
+    return EXIT_INVALID if failed else EXIT_OK
+
+
+def _print_info(info: dict[str, Any]) -> None:
     print(f"{info['path']}: GPC {info['spec_version']} (reader {info['read_version']}), "
           f"{info['width']}x{info['height']}, {info['file_size']} bytes, "
           f"{info['bpp']:.6f} bpp")
@@ -146,16 +241,24 @@ def cmd_info(args: argparse.Namespace) -> int:
         kind = "critical" if chunk["critical"] else "ancillary"
         print(f"  chunk 0x{chunk['tag']:02X} {chunk['type']} ({kind}): "
               f"{chunk['payload_size']} bytes")
+    reference = info.get("reference_image")
+    if reference:
+        print(f"  reference image: {reference['codec']} (codec {reference['codec_id']}), "
+              f"{reference['width']}x{reference['height']}, {reference['data_bytes']} bytes")
+    else:
+        print("  reference image: none (text-only file)")
+    split = info["split"]
+    print(f"  split: text {split['text_payload']} bytes, reference {split['reference_data']} "
+          f"bytes, other {split['other']} bytes")
     for key, value in info["meta"].items():
         print(f"  meta {key} = {value}")
     print("  text:")
     for line in info["text"].splitlines():
         print(f"    {line}")
-    return EXIT_OK
 
 
 # ---------------------------------------------------------------- validate
-def _iter_paths(paths: Sequence[str], skipped: list[str]) -> Iterator[str]:
+def _iter_paths(paths: Sequence[str], skipped: list[str] | None = None) -> Iterator[str]:
     """Files named directly, and the regular ``*.gpc`` files under named folders, sorted;
     anything else named ``*.gpc`` in a folder (a FIFO, a device) goes to ``skipped``."""
     for name in paths:
@@ -167,7 +270,7 @@ def _iter_paths(paths: Sequence[str], skipped: list[str]) -> Iterator[str]:
                         path = os.path.join(root, file)
                         if os.path.isfile(path):
                             yield path
-                        else:
+                        elif skipped is not None:
                             skipped.append(path)
         else:
             yield name
@@ -182,7 +285,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
     invalid = unchecked = 0
     out = sys.stdout
     skipped: list[str] = []
-    for path in _iter_paths(args.paths, skipped):
+    paths = list(_iter_paths(args.paths, skipped))
+    if not paths:
+        msg = f"no .gpc files found in {', '.join(args.paths)}"
+        raise UsageError(msg)
+    for path in paths:
         clause: str | None = None
         message = ""
         try:
@@ -218,7 +325,36 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if skipped:
         print(f"gpc: skipped {len(skipped)} *.gpc entries that are not regular files",
               file=sys.stderr)
+    summary = (f"{len(paths)} file(s): {len(paths) - invalid - unchecked} valid, "
+               f"{invalid} invalid, {unchecked} unchecked")
+    if args.json:
+        sys.stderr.write(f"gpc validate: {summary}\n")
+    else:
+        out.write(f"{summary}\n")
     return EXIT_INVALID if invalid else EXIT_UNDECIDED if unchecked else EXIT_OK
+
+
+# ------------------------------------------------------------------- sheet
+def cmd_sheet(args: argparse.Namespace) -> int:
+    """``gpc sheet``: an offline HTML contact sheet of .gpc files and folders."""
+    from .atomic import write_atomic
+    from .cli_options import model_dir
+    from .sheet import card, render_sheet
+
+    paths = list(_iter_paths(args.paths))
+    if not paths:
+        msg = f"no .gpc files found in {', '.join(args.paths)}"
+        raise UsageError(msg)
+    _check_output_file(args.output)
+    cards = [card(path, model_dir(args)) for path in paths]
+    base = args.paths[0] if len(args.paths) == 1 and os.path.isdir(args.paths[0]) else None
+    if base is not None:  # names relative to the folder: shorter cards
+        cards = [dataclasses.replace(c, path=os.path.relpath(c.path, base)) for c in cards]
+    write_atomic(args.output, render_sheet(cards, args.title or ", ".join(args.paths))
+                 .encode("utf-8"))
+    valid = sum(c.clause is None for c in cards)
+    print(f"{args.output}: {len(cards)} file(s), {valid} valid, {len(cards) - valid} not")
+    return EXIT_OK
 
 
 # ------------------------------------------------------------------ decode
@@ -228,34 +364,80 @@ def cmd_decode(args: argparse.Namespace) -> int:
     from .cli_options import model_dir
 
     folder = model_dir(args)
-    if args.renderer == "openai" or Path(args.file).is_dir():
+    if args.renderer == "openai":
         return _render(args, folder)
+    if Path(args.file).is_dir():
+        return _decode_folder(args, folder)
     from .container import parse
-    from .request import derive_request
 
     gpc = parse(_read_file(args.file), model_dir=folder)
-    if args.request_only:
-        request = derive_request(gpc).to_json()
-        if args.output == "-":
-            sys.stdout.buffer.write(request + b"\n")
-        else:
-            write_atomic(args.output, request, inputs=[args.file])
+    if args.request_only and args.output == "-":
+        from .request import derive_request
+
+        sys.stdout.buffer.write(derive_request(gpc).to_json() + b"\n")
         return EXIT_OK
     if args.output == "-":
         raise UsageError("images are not written to stdout: give -o FILE.png")
-    from .lowres import preview, reference_png
-    from .request import lowres_pixels
-
-    decoded = lowres_pixels(gpc)
-    if decoded is None:
-        msg = f"{args.file} has no reference image (a text-only file): use --request-only"
-        raise UsageError(msg)
-    if args.lowres_only:
-        write_atomic(args.output, reference_png(*decoded), inputs=[args.file])
-    else:  # --renderer preview: the offline, model-free view of a multimodal file
-        write_atomic(args.output, _png(preview(*decoded, gpc.width, gpc.height)),
-                     inputs=[args.file])
+    _check_output_file(args.output)
+    write_atomic(args.output, _model_free(gpc, args, args.file), inputs=[args.file])
     return EXIT_OK
+
+
+def _model_free(gpc: Any, args: argparse.Namespace, name: str) -> bytes:
+    """The bytes of ``--request-only`` (JSON), ``--lowres-only`` (the reference image,
+    PNG) or ``--renderer preview`` (PNG; a placeholder card for a text-only file)."""
+    from .request import derive_request, lowres_pixels
+    from .views import preview
+
+    if args.request_only:
+        return derive_request(gpc).to_json()
+    if args.lowres_only:
+        from .lowres import reference_png
+
+        decoded = lowres_pixels(gpc)
+        if decoded is None:
+            msg = f"{name} has no reference image (a text-only file)"
+            raise UsageError(msg)
+        return reference_png(*decoded)
+    return _png(preview(gpc))
+
+
+def _decode_folder(args: argparse.Namespace, folder: Path | None) -> int:
+    """A folder of .gpc files without a model: requests, reference images or previews,
+    mirrored into the output folder; each file done, skipped or failed with a reason."""
+    from .atomic import ensure_within, write_atomic
+    from .batch import GPC_SUFFIXES, mirror_jobs, not_inputs
+    from .container import parse
+
+    source = Path(args.file)
+    target = _check_output_folder(args.output, ".png")
+    suffix = ".json" if args.request_only else ".png"
+    jobs = mirror_jobs(source, target, GPC_SUFFIXES, suffix)
+    ignored = not_inputs(source, GPC_SUFFIXES)
+    if not jobs:
+        msg = f"no .gpc files under {source} ({len(ignored)} other file(s))"
+        raise UsageError(msg)
+    counts = {"done": 0, "skipped": 0, "failed": 0}
+    for gpc_path, output in jobs:
+        try:
+            gpc = parse(_read_file(gpc_path), model_dir=folder)
+            if args.lowres_only and gpc.image_chunk is None:
+                print(printable(f"skipped {gpc_path}: text-only file, no reference image"))
+                counts["skipped"] += 1
+                continue
+            data = _model_free(gpc, args, str(gpc_path))
+            ensure_within(output, target)
+            output.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(output, data, (gpc_path,), target)
+        except GpcError as exc:
+            print(printable(f"failed {gpc_path}: {exc}"))
+            counts["failed"] += 1
+            continue
+        print(printable(f"done {gpc_path} -> {output}"))
+        counts["done"] += 1
+    print(f"decode summary: {len(jobs)} file(s): {counts['done']} done, {counts['skipped']} "
+          f"skipped, {counts['failed']} failed; {len(ignored)} other file(s) ignored")
+    return EXIT_INVALID if counts["failed"] else EXIT_OK
 
 
 def _render(args: argparse.Namespace, folder: Path | None) -> int:
@@ -428,9 +610,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_encode_options(enc)
     enc.set_defaults(func=cmd_encode)
 
-    info = sub.add_parser("info", help="show the fields of a .gpc file")
-    info.add_argument("file")
-    info.add_argument("--json", action="store_true", help="print one JSON object")
+    info = sub.add_parser("info", help="show the fields of .gpc files (and folders of them)")
+    info.add_argument("paths", nargs="+", metavar="PATH")
+    info.add_argument("--json", action="store_true",
+                      help="print JSON: one object for one file, else a list; a file that "
+                           "cannot be read is an object with \"error\" and \"clause\"")
     info.set_defaults(func=cmd_info)
 
     val = sub.add_parser("validate", help="check .gpc files (and folders of them)")
@@ -439,6 +623,13 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("-q", "--quiet", action="store_true", help="print only invalid files")
     val.add_argument("--model-dir", metavar="DIR", help="folder of neural model files")
     val.set_defaults(func=cmd_validate)
+
+    sheet = sub.add_parser("sheet", help="an offline HTML contact sheet of .gpc files")
+    sheet.add_argument("paths", nargs="+", metavar="PATH", help=".gpc files and folders")
+    sheet.add_argument("-o", "--output", required=True, help="the .html file to write")
+    sheet.add_argument("--title", help="the page title (default: the paths)")
+    sheet.add_argument("--model-dir", metavar="DIR", help="folder of neural model files")
+    sheet.set_defaults(func=cmd_sheet)
 
     dec = sub.add_parser("decode", help="derive the generation request or images of a file")
     add_decode_options(dec)
@@ -478,6 +669,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _error(exc: GpcError, as_json: bool) -> None:
+    """One line on stderr; with ``--json`` also a JSON object on stdout."""
+    print(printable(f"gpc: error: {exc}"), file=sys.stderr)
+    if as_json:
+        clause = exc.clause if isinstance(exc, FormatError) else None
+        print(json.dumps({"error": str(exc), "clause": clause}, ensure_ascii=False))
+
+
 def _package_version() -> str:
     from . import __version__
 
@@ -487,19 +686,20 @@ def _package_version() -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    as_json = bool(getattr(args, "json", False))
     try:
         return int(args.func(args))
     except UsageError as exc:
-        print(printable(f"gpc: error: {exc}"), file=sys.stderr)
+        _error(exc, as_json)
         return EXIT_USAGE
     except BackendUnavailable as exc:
         if args.command in ("decode", "validate"):  # cannot decide: never valid, never invalid
             print(printable(f"gpc: undecided: {exc}"), file=sys.stderr)
             return EXIT_UNDECIDED
-        print(f"gpc: error: {exc}", file=sys.stderr)
+        _error(exc, as_json)
         return EXIT_INVALID
     except GpcError as exc:
-        print(printable(f"gpc: error: {exc}"), file=sys.stderr)
+        _error(exc, as_json)
         return EXIT_INVALID
     except KeyboardInterrupt:
         print("gpc: interrupted", file=sys.stderr)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import registry
+from .errors import UsageError
 
 if TYPE_CHECKING:
     from .backends.settings import BackendSettings
@@ -111,8 +112,10 @@ def _add_backend_options(parser: argparse.ArgumentParser, *, image: bool) -> Non
 
 def add_encode_options(enc: argparse.ArgumentParser) -> None:
     """Every flag of ``gpc encode``."""
-    enc.add_argument("image", help="the source image, or a folder of images (its size is "
-                                   "recorded)")
+    enc.add_argument("image", help="the source image, or a folder of images (its displayed "
+                                   "size is recorded). In folder mode each image's "
+                                   "description is the UTF-8 file NAME.txt beside it "
+                                   "(photo.jpg: photo.txt) unless --describe openai")
     enc.add_argument("-o", "--output", required=True, help="the .gpc file (or folder) to write")
     source = enc.add_mutually_exclusive_group()
     source.add_argument("--text", help="the description")
@@ -144,7 +147,9 @@ def add_encode_options(enc: argparse.ArgumentParser) -> None:
     quality.add_argument("--lowres-psnr", type=float, metavar="DB",
                          help="target PSNR of the decoded reference image (default 25)")
     quality.add_argument("--lowres-bytes", type=int, metavar="N",
-                         help="largest reference image payload, in bytes")
+                         help="largest reference image payload, in bytes (with "
+                              "--max-bytes the file's budget is shared: the reference "
+                              "takes at most half of it, and is shrunk before failing)")
     enc.add_argument("--meta", type=meta_pair, action="append", metavar="KEY=VALUE",
                      help="add a metadata entry (repeatable)")
     budget = enc.add_mutually_exclusive_group()
@@ -216,6 +221,11 @@ def encode_options(args: argparse.Namespace) -> EncodeOptions:
         codecs = (row.id,)
     lowres: str | None = args.lowres
     if lowres == "none":
+        given = "--lowres-bytes" if args.lowres_bytes is not None else (
+            "--lowres-psnr" if args.lowres_psnr is not None else None)
+        if given:
+            msg = f"{given} sets the reference image, which --lowres none leaves out"
+            raise UsageError(msg)
         lowres = None
     elif lowres == "auto":
         from .lowres import best_codec

@@ -9,27 +9,25 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .container import Chunk, GpcFile, ImageChunk, MetaChunk, TextChunk
-from .errors import FormatError, UsageError
+from .errors import FormatError
 from .limits import MAX_DIMENSION
 
-__all__ = ["encode", "image_size", "lowres_chunk"]
+if TYPE_CHECKING:
+    from .ingest import Ingested
+
+__all__ = ["encode", "image_chunk", "image_size", "lowres_chunk", "reference_input",
+           "reference_source"]
 
 
 def image_size(path: str | os.PathLike[str]) -> tuple[int, int]:
-    """Width and height of an image file, read from its header only."""
-    from PIL import Image, UnidentifiedImageError
+    """Width and height of an image file as displayed (EXIF orientation applied), read
+    from its header only (:func:`refcodec.ingest.displayed_size`)."""
+    from .ingest import displayed_size
 
-    from .safeio import require_regular
-
-    require_regular(path)  # a FIFO or device would block Pillow
-    try:
-        with Image.open(path) as image:
-            return image.size
-    except (OSError, UnidentifiedImageError, Image.DecompressionBombError) as exc:
-        msg = f"cannot read image {os.fspath(path)!r}: {exc}"
-        raise UsageError(msg) from None
+    return displayed_size(path)
 
 
 def lowres_chunk(
@@ -41,22 +39,42 @@ def lowres_chunk(
     max_bytes: int | None = None,
     model_dir: Path | None = None,
 ) -> ImageChunk:
-    """The image chunk of an image file: reduced 8x and coded with ``codec`` to meet ``psnr``
-    (dB, default 25) or ``max_bytes`` (spec §9, spec/lowres.md). The chunk carries the
-    pixels it decodes to, so building the file does not decode it again."""
-    from PIL import Image, UnidentifiedImageError
+    """The image chunk of an image file: read by :mod:`refcodec.ingest` (orientation,
+    bit depth, colour, transparency), reduced to the bounded size of IMG-10 and coded with
+    ``codec`` to meet ``psnr`` (dB, default 25) or ``max_bytes`` (spec §9,
+    spec/lowres.md). ``size`` is the header size (default: the displayed size). The chunk
+    carries the pixels it decodes to, so building the file does not decode it again."""
+    size = size or image_size(path)
+    low = reference_input(reference_source(path, size).image, size)
+    return image_chunk(low, codec, psnr=psnr, max_bytes=max_bytes, model_dir=model_dir)
 
-    from .lowres import encode_lowres
-    from .safeio import require_regular
 
-    require_regular(path)
-    try:
-        with Image.open(path) as image:
-            coded = encode_lowres(image, codec, psnr=psnr, max_bytes=max_bytes, size=size,
-                                  model_dir=model_dir)
-    except (OSError, UnidentifiedImageError, Image.DecompressionBombError) as exc:
-        msg = f"cannot read image {os.fspath(path)!r}: {exc}"
-        raise UsageError(msg) from None
+def reference_source(path: str | os.PathLike[str] | bytes,
+                     size: tuple[int, int] | None = None) -> Ingested:
+    """The ingested picture of ``path`` (:func:`refcodec.ingest.load_image`), decoded no
+    larger than the reference image of a file of header ``size`` needs (twice its size,
+    for the Lanczos reduction)."""
+    from .ingest import displayed_size, load_image
+    from .lowres.downsample import lowres_size
+
+    width, height = size or displayed_size(path)
+    low = lowres_size(width, height)
+    return load_image(path, fit=(2 * low[0], 2 * low[1]))
+
+
+def reference_input(picture: Any, size: tuple[int, int] | None = None) -> Any:
+    """The RGB image of the reference size (IMG-10) of a file of header ``size``."""
+    from .lowres.downsample import reduce
+
+    return reduce(picture, size)
+
+
+def image_chunk(low: Any, codec: str, *, psnr: float | None = None,
+                max_bytes: int | None = None, model_dir: Path | None = None) -> ImageChunk:
+    """Code the reduced RGB image ``low`` as an image chunk (it carries its pixels)."""
+    from .lowres import encode_lowres_image
+
+    coded = encode_lowres_image(low, codec, psnr=psnr, max_bytes=max_bytes, model_dir=model_dir)
     return ImageChunk(coded.codec, coded.check, coded.data, coded.decoded)
 
 

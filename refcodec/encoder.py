@@ -10,17 +10,24 @@ reference image included, against ``max_bytes`` / ``target_bpp``.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .container import ImageChunk
-from .encode import image_size, lowres_chunk
+from .encode import image_size
 from .errors import FormatError, UsageError
 from .limits import MAX_TEXT_BYTES
-from .ratecontrol import FitResult, budget_from_bpp, fit_description, fit_description_async
-from .safeio import read_regular
+from .ratecontrol import (
+    FitResult,
+    RateError,
+    budget_from_bpp,
+    fit_description,
+    fit_description_async,
+)
 
 __all__ = [
     "EncodeOptions",
@@ -69,17 +76,30 @@ class EncodeResult:
     size: tuple[int, int]
     image: ImageChunk | None
     fit: FitResult
+    notes: tuple[str, ...] = ()
 
     @property
     def bpp(self) -> float:
         return len(self.data) * 8 / (self.size[0] * self.size[1])
 
+    @property
+    def split(self) -> dict[str, int]:
+        """Where the bytes went: the text chunk's payload, the reference image's codec
+        data, and everything else (header, chunk headers, codec fields, meta, CRC)."""
+        from .container import payload_bytes
+
+        text = len(payload_bytes(self.fit.gpc.text_chunk))
+        image = len(self.image.data) if self.image else 0
+        return {"text": text, "reference": image, "other": len(self.data) - text - image}
+
     def summary(self, output: str | os.PathLike[str]) -> str:
         """The one-line result ``gpc encode`` prints."""
-        lowres = f", low-res {len(self.image.data)} bytes" if self.image else ""
+        split = self.split
+        lowres = f", reference {split['reference']} bytes" if self.image else ""
         trimmed = " (description trimmed to fit)" if self.fit.trimmed else ""
         return (f"{os.fspath(output)}: {len(self.data)} bytes, {self.size[0]}x{self.size[1]}, "
-                f"{self.bpp:.6f} bpp{lowres}{trimmed}")
+                f"{self.bpp:.6f} bpp (text {split['text']} bytes{lowres}, other "
+                f"{split['other']}){trimmed}")
 
 
 def fixed_text(text: str) -> Callable[[int], str]:
@@ -89,6 +109,8 @@ def fixed_text(text: str) -> Callable[[int], str]:
 
 def read_description(path: str | os.PathLike[str]) -> str:
     """A description file: UTF-8, CR LF as LF, one final newline dropped, at most LIM-3."""
+    from .safeio import read_regular
+
     raw = read_regular(path, MAX_TEXT_BYTES + 3)  # room for a final CR LF
     if len(raw) > MAX_TEXT_BYTES + 2:
         msg = f"{os.fspath(path)} is longer than the {MAX_TEXT_BYTES}-byte text limit"
@@ -101,24 +123,143 @@ def read_description(path: str | os.PathLike[str]) -> str:
     return text.replace("\r\n", "\n").removesuffix("\n")
 
 
-def _reference(source: Path, size: tuple[int, int], options: EncodeOptions) -> ImageChunk | None:
+#: Budget policy (spec/lowres.md L.2, informative). With a whole-file budget, the reference
+#: image may take up to this share of the bytes left after the fixed overhead (header,
+#: chunk headers, CRC, meta); the description gets the rest, and whatever the image leaves.
+REFERENCE_SHARE = 0.5
+#: Bytes kept for the shortest useful description when the reference image is shrunk.
+MIN_TEXT_BYTES = 24
+_IMAGE_CHUNK_OVERHEAD = 8  # tag, length varint, codec varint, check
+#: Shrinking the reference image: its size is fixed by the spec (IMG-10), so it is made
+#: smaller by removing detail: reduced by these factors and enlarged back (bicubic), then
+#: coded at the codec's lowest quality.
+SMOOTHING = (1, 2, 4, 8, 16)
+
+
+def _fixed_bytes(size: tuple[int, int], options: EncodeOptions) -> int:
+    """The bytes of a file of ``size`` that are neither text nor reference image."""
+    from .container import build
+    from .encode import encode
+
+    data = build(encode("x", size=size, template=options.template, meta=options.meta,
+                        text_codecs=(0,)))
+    return len(data) - 1
+
+
+def _shares(size: tuple[int, int], options: EncodeOptions,
+            budget: int | None) -> tuple[int | None, int | None]:
+    """(the reference image's first byte budget, the most it may ever take)."""
+    if budget is None:
+        return options.lowres_bytes, options.lowres_bytes
+    room = budget - _fixed_bytes(size, options) - _IMAGE_CHUNK_OVERHEAD
+    share = int(room * REFERENCE_SHARE)
+    most = room - MIN_TEXT_BYTES
+    if options.lowres_bytes is not None:
+        share, most = min(share, options.lowres_bytes), min(most, options.lowres_bytes)
+    return share, most
+
+
+def _reference(low: Any, size: tuple[int, int], options: EncodeOptions,
+               budget: int | None, smallest: bool = False) -> tuple[ImageChunk | None, bool]:
+    """The image chunk and whether it is the smallest one the encoder makes.
+
+    Without a whole-file budget: the PSNR target (or ``lowres_bytes``). With one: the PSNR
+    target capped at REFERENCE_SHARE of the room; if even the codec's lowest quality is over
+    that, the least smoothed (SMOOTHING) lowest-quality image within the share, else the
+    smallest of them, provided MIN_TEXT_BYTES still fit beside it; else RateError."""
+    from .encode import image_chunk
+
+    if options.lowres is None or low is None:
+        return None, True
+    share, most = _shares(size, options, budget)
+    make = functools.partial(image_chunk, low, options.lowres, model_dir=options.model_dir)
+    if not smallest:
+        if share is None or share >= 1:
+            try:
+                return make(psnr=options.lowres_psnr, max_bytes=share), False
+            except UsageError:
+                if budget is None:
+                    raise
+    ladder = SMOOTHING[-1:] if smallest else SMOOTHING
+    tried: list[ImageChunk] = []
+    for factor in ladder:  # the least smoothing that fits the share
+        chunk = _lowest(image_chunk, _smoothed(low, factor), options)
+        if share is None or len(chunk.data) <= share:
+            return chunk, factor == SMOOTHING[-1]
+        tried.append(chunk)
+    chunk = min(tried, key=lambda c: len(c.data))  # else the smallest: most room for text
+    if most is None or len(chunk.data) <= most:
+        return chunk, True
+    total = budget if budget is not None else most
+    msg = (f"the smallest {options.lowres} reference image is {len(chunk.data)} bytes; "
+           f"with the shortest description ({MIN_TEXT_BYTES} bytes) it cannot fit in "
+           f"{total} bytes: raise --max-bytes / --target-bpp or use --lowres none")
+    raise RateError(msg)
+
+
+def _smoothed(low: Any, factor: int) -> Any:
+    """``low`` with its detail above 1/``factor`` of its resolution removed (same size)."""
+    if factor == 1:
+        return low
+    from PIL import Image
+
+    small = low.resize((max(1, low.width // factor), max(1, low.height // factor)),
+                       Image.Resampling.BOX)
+    return small.resize(low.size, Image.Resampling.BICUBIC)
+
+
+def _lowest(image_chunk: Callable[..., ImageChunk], low: Any,
+            options: EncodeOptions) -> ImageChunk:
+    """``low`` at the codec's lowest quality (a neural model has one rate)."""
+    assert options.lowres is not None
+    if options.lowres.startswith("msillm-"):
+        return image_chunk(low, options.lowres, model_dir=options.model_dir)
+    return image_chunk(low, options.lowres, psnr=0.0, model_dir=options.model_dir)
+
+
+def _ingest(source: Path, size: tuple[int, int],
+            options: EncodeOptions) -> tuple[Any, tuple[str, ...]]:
     if options.lowres is None:
-        return None
-    return lowres_chunk(source, options.lowres, size=size, psnr=options.lowres_psnr,
-                        max_bytes=options.lowres_bytes, model_dir=options.model_dir)
+        return None, ()
+    from .encode import reference_input, reference_source
+
+    picture = reference_source(source, size)
+    return reference_input(picture.image, size), picture.notes
 
 
 def encode_image(source: str | os.PathLike[str], describe: Callable[[int], str],
                  options: EncodeOptions) -> EncodeResult:
-    """Encode the image file ``source`` with the description ``describe`` gives."""
+    """Encode the image file ``source`` with the description ``describe`` gives.
+
+    With a budget, the reference image and the description share it (REFERENCE_SHARE); if
+    no description fits beside the reference, the reference is shrunk to its smallest and
+    the last description trimmed again (no new captioner call) before giving up."""
     path = Path(source)
     size = image_size(path)
-    image = _reference(path, size, options)
-    fit = fit_description(describe, size=size, max_bytes=options.budget_for(size),
-                          template=options.template, meta=options.meta,
-                          text_codecs=options.text_codecs, word_budget=options.word_budget,
-                          image=image)
-    return EncodeResult(fit.data, size, image, fit)
+    budget = options.budget_for(size)
+    low, notes = _ingest(path, size, options)
+    image, smallest = _reference(low, size, options, budget)
+    texts: list[str] = []
+
+    def remembered(words: int) -> str:
+        texts.append(describe(words))
+        return texts[-1]
+
+    try:
+        fit = _fit(remembered, size, options, budget, image)
+    except RateError:
+        if smallest or not texts:
+            raise
+        image, _ = _reference(low, size, options, budget, smallest=True)
+        fit = _fit(fixed_text(min(texts, key=len)), size, options, budget, image)
+    return EncodeResult(fit.data, size, image, fit, notes)
+
+
+def _fit(describe: Callable[[int], str], size: tuple[int, int], options: EncodeOptions,
+         budget: int | None, image: ImageChunk | None) -> FitResult:
+    return fit_description(describe, size=size, max_bytes=budget, template=options.template,
+                           meta=options.meta, text_codecs=options.text_codecs,
+                           word_budget=options.word_budget, image=image)
 
 
 async def encode_image_async(source: str | os.PathLike[str],
@@ -129,9 +270,27 @@ async def encode_image_async(source: str | os.PathLike[str],
 
     path = Path(source)
     size = await asyncio.to_thread(image_size, path)
-    image = await asyncio.to_thread(_reference, path, size, options)
-    fit = await fit_description_async(describe, size=size, max_bytes=options.budget_for(size),
-                                      template=options.template, meta=options.meta,
-                                      text_codecs=options.text_codecs,
-                                      word_budget=options.word_budget, image=image)
-    return EncodeResult(fit.data, size, image, fit)
+    budget = options.budget_for(size)
+    low, notes = await asyncio.to_thread(_ingest, path, size, options)
+    image, smallest = await asyncio.to_thread(_reference, low, size, options, budget)
+    texts: list[str] = []
+
+    async def remembered(words: int) -> str:
+        texts.append(await describe(words))
+        return texts[-1]
+
+    async def fit_async(image: ImageChunk | None) -> FitResult:
+        return await fit_description_async(
+            remembered, size=size, max_bytes=budget, template=options.template,
+            meta=options.meta, text_codecs=options.text_codecs,
+            word_budget=options.word_budget, image=image)
+
+    try:
+        fit = await fit_async(image)
+    except RateError:
+        if smallest or not texts:
+            raise
+        image, _ = await asyncio.to_thread(_reference, low, size, options, budget, True)
+        fit = await asyncio.to_thread(_fit, fixed_text(min(texts, key=len)), size, options,
+                                      budget, image)
+    return EncodeResult(fit.data, size, image, fit, notes)

@@ -22,3 +22,7 @@ MAX_VARINT_BYTES = 3
 #: META-2: longest metadata key and value, in bytes.
 MAX_META_KEY_BYTES = 32
 MAX_META_VALUE_BYTES = 1024
+#: IMG-10: longest side of a bounded reference image, in pixels (1536 / 8).
+MAX_REFERENCE_SIDE = 192
+#: IMG-11: files whose ``read_version`` byte is at least this use the bounded size rule.
+BOUNDED_REFERENCE_SINCE = 0x12

@@ -8,7 +8,10 @@
    the band lines; never cut inside a phrase.
 
 The written file never exceeds the budget: if even the first phrase of the first line does
-not fit, :class:`RateError` says so. One planning generator drives both the blocking and
+not fit, :class:`RateError` says so. How the budget is shared with the reference image
+(at most half to the image, shrunk before failing) is the encoder's policy:
+:data:`refcodec.encoder.REFERENCE_SHARE`, :data:`~refcodec.encoder.SMOOTHING`.
+One planning generator drives both the blocking and
 the ``async`` form, so they cannot drift apart.
 """
 

@@ -95,7 +95,7 @@ def lowres_pixels(gpc: GpcFile, model_dir: Path | None = None) -> tuple[bytes, i
     chunk = gpc.image_chunk
     if chunk is None:
         return None
-    decoded = chunk.decode(gpc.width, gpc.height, model_dir)
+    decoded = chunk.decode(gpc.width, gpc.height, model_dir, read_version=gpc.read_version)
     return decoded.rgb, decoded.width, decoded.height
 
 
@@ -105,7 +105,8 @@ def derive_request(gpc: GpcFile, model_dir: Path | None = None) -> GenerationReq
     reference_image = None
     chunk = gpc.image_chunk
     if chunk is not None:
-        reference_image = chunk.decode(gpc.width, gpc.height, model_dir).request_member
+        reference_image = chunk.decode(gpc.width, gpc.height, model_dir,
+                                       read_version=gpc.read_version).request_member
     row = registry.template(gpc.template)
     assert row is not None  # TPL-1, checked by the schema
     gen_w, gen_h = generator_size(gpc.width, gpc.height)

@@ -198,7 +198,8 @@ def parse_container(
         raise
     except ConstructError:
         raise FormatError("FILE-2", "the header runs past the end of the data") from None
-    context = ChunkContext(*image_dimensions(size), model_dir, known_images or {})
+    context = ChunkContext(*image_dimensions(size), model_dir, known_images or {},
+                           prefix.read_version)
     return prefix, size, _parse_chunks(body, stream.tell(), context)
 
 

@@ -90,7 +90,7 @@ def read_text(p: bytes) -> str:
     return text
 
 
-def read_image(p: bytes, width: int, height: int) -> None:
+def read_image(p: bytes, width: int, height: int, read_version: int) -> None:
     """§9 in field order; the codecs' payloads (annex L) go to the reference decoder."""
     codec, pos = varint(p, 0, "IMG-1")
     if codec not in (1, 2, 3, 16):
@@ -101,7 +101,8 @@ def read_image(p: bytes, width: int, height: int) -> None:
     from refcodec.lowres import decode_lowres
 
     try:
-        decode_lowres(codec, struct.unpack("<I", p[pos:pos + 4])[0], p[pos + 4:], width, height)
+        decode_lowres(codec, struct.unpack("<I", p[pos:pos + 4])[0], p[pos + 4:], width, height,
+                      bounded=read_version >= 0x12)  # IMG-11
     except FormatError as exc:
         raise Reject(exc.clause) from None
 
@@ -190,7 +191,7 @@ def read(data: bytes) -> dict[str, object]:
         elif tag == 0x01:
             text = read_text(payload)
         elif tag == 0x02:
-            read_image(payload, width, height)
+            read_image(payload, width, height, read_version)
         else:
             read_meta(payload)
         pos = start + length

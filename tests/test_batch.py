@@ -51,7 +51,7 @@ def test_encode_then_decode_a_folder(tmp_path: Path) -> None:
             with Image.open(item.output) as image:
                 assert image.size == (gpc.width, gpc.height)
         summary = decoded.summary()
-        for label in ("items", "done", "skipped", "failed", "mean bpp", "API usage", "cost"):
+        for label in ("items", "done", "skipped", "failed", "bpp (all bits", "API usage", "cost"):
             assert label in summary
         assert decoded.usage.images == 6
 

@@ -103,8 +103,9 @@ def test_validate_reports_clause_in_plain_output(tmp_path: Path) -> None:
     bad.write_bytes(b"\x89PNG\r\n\x1a\n")
     run = gpc("validate", bad)
     assert run.returncode == 1
-    assert run.stdout.strip() == (
-        f"{bad}: INVALID [SIG-1] not a GPC file: signature 89 50 4e 47 is not 89 47 50 43")
+    assert run.stdout.splitlines() == [
+        f"{bad}: INVALID [SIG-1] not a GPC file: signature 89 50 4e 47 is not 89 47 50 43",
+        "1 file(s): 0 valid, 1 invalid, 0 unchecked"]
 
 
 @pytest.mark.parametrize("args", [

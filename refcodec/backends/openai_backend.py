@@ -108,16 +108,16 @@ def translated(settings: BackendSettings, what: str) -> Iterator[None]:
 
 # ------------------------------------------------------------------ captioning
 def prepare_caption_image(source: str | os.PathLike[str] | bytes, max_side: int) -> bytes:
-    """PNG bytes of the image, RGB(A), downscaled so its longest side is ``max_side``."""
-    from PIL import Image, UnidentifiedImageError
+    """PNG bytes of the image as displayed (:mod:`refcodec.ingest`: orientation, bit
+    depth, sRGB, transparency on white), downscaled so its longest side is ``max_side``."""
+    from PIL import Image
 
-    try:
-        with Image.open(io.BytesIO(source) if isinstance(source, bytes) else source) as im:
-            im.load()
-            image = im.convert("RGBA" if "A" in im.getbands() else "RGB")
-    except (OSError, UnidentifiedImageError, Image.DecompressionBombError) as exc:
-        msg = f"cannot read image: {exc}"
-        raise UsageError(msg) from None
+    from ..ingest import displayed_size, load_image
+
+    width, height = displayed_size(source)
+    scale = min(1.0, max_side / max(width, height))
+    fit = (max(1, round(width * scale)), max(1, round(height * scale)))
+    image = load_image(source, fit=fit).image
     if max(image.size) > max_side:
         image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
     out = io.BytesIO()

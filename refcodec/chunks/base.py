@@ -37,12 +37,14 @@ KnownImages = Mapping[tuple[int, int, bytes], DecodedImage]
 @dataclass(frozen=True)
 class ChunkContext:
     """What a chunk's checks need from the rest of the file: the header size (§5.3), the
-    folder neural models load from, and images already decoded from the same bytes."""
+    folder neural models load from, images already decoded from the same bytes, and the
+    ``read_version`` byte (IMG-11 picks the reference image's size rule by it)."""
 
     width: int
     height: int
     model_dir: Path | None = None
     known_images: KnownImages = field(default_factory=dict)
+    read_version: int = 0xFF
 
 
 @dataclass(frozen=True)

@@ -61,13 +61,17 @@ class ImageChunk:
         """The decoded RGB8 pixels, or ``b""`` if the chunk has not been decoded."""
         return self.decoded.rgb if self.decoded is not None else b""
 
-    def decode(self, width: int, height: int, model_dir: Path | None = None) -> DecodedImage:
-        """The decoded image of this chunk in a ``width`` x ``height`` file (IMG-3)."""
+    def decode(self, width: int, height: int, model_dir: Path | None = None, *,
+               read_version: int = 0xFF) -> DecodedImage:
+        """The decoded image of this chunk in a ``width`` x ``height`` file (IMG-3) whose
+        ``read_version`` byte selects the size rule (IMG-11; default: the current rule)."""
         if self.decoded is not None:
             return self.decoded
         from ..lowres import decode_image
+        from ..lowres.downsample import bounded_rule
 
-        decoded = decode_image(self.codec, self.check, self.data, width, height, model_dir)
+        decoded = decode_image(self.codec, self.check, self.data, width, height, model_dir,
+                               bounded=bounded_rule(read_version))
         object.__setattr__(self, "decoded", decoded)
         return decoded
 
@@ -77,7 +81,8 @@ def read(parsed: Any, context: ChunkContext) -> ImageChunk:
     chunk = ImageChunk(parsed.codec, parsed.check, bytes(parsed.data),
                        context.known_images.get((parsed.codec, parsed.check,
                                                  bytes(parsed.data))))
-    chunk.decode(context.width, context.height, context.model_dir)
+    chunk.decode(context.width, context.height, context.model_dir,
+                 read_version=context.read_version)
     return chunk
 
 

@@ -142,6 +142,8 @@ def _choose(
                 hi = mid - 1
         return found
 
+    if target_psnr is not None and target_psnr <= 0 and max_bytes is None:
+        return probe(qualities[0])[0], probe(qualities[0])[2]  # the lowest quality
     by_psnr = by_bytes = None
     if target_psnr is not None:
         by_psnr = lowest(lambda q: probe(q)[1] >= target_psnr)
@@ -207,25 +209,32 @@ def encode_lowres(
     max_bytes: int | None = None,
     size: tuple[int, int] | None = None,
     model_dir: Path | None = None,
+    *,
+    bounded: bool = True,
 ) -> CodedImage:
     """Reduce ``image`` for a file of header size ``size`` (default: the image's) and code it.
 
-    Without ``psnr`` or ``max_bytes`` the target is DEFAULT_PSNR.
+    Without ``psnr`` or ``max_bytes`` the target is DEFAULT_PSNR. ``bounded=False`` gives
+    the 1.1 size rule (IMG-3), only for files that keep ``read_version`` 1.1.
     """
-    return encode_lowres_image(reduce(image, size), codec_name, psnr, max_bytes, model_dir)
+    return encode_lowres_image(reduce(image, size, bounded=bounded), codec_name, psnr,
+                               max_bytes, model_dir)
 
 
 def decode_image(codec_id: int, check: int, data: bytes, width: int, height: int,
-                 model_dir: Path | None = None) -> DecodedImage:
+                 model_dir: Path | None = None, *, bounded: bool = True) -> DecodedImage:
     """The decoded reference image of an image chunk of a ``width`` x ``height`` file.
     Raises FormatError (IMG-2, IMG-3, LRS-*, NRL-*).
 
-    The pixels are exact for codecs 1-3 (LRS-1); for codec 16 the symbols are (NRL-9)."""
+    The pixels are exact for codecs 1-3 (LRS-1); for codec 16 the symbols are (NRL-9).
+    ``bounded``: the size rule of IMG-10 (files with ``read_version`` 1.2 or later, IMG-11)
+    rather than the 1.1 rule of IMG-3."""
     codec = IMAGE.get(codec_id)
     if codec is None:
         msg = f"unsupported image codec {codec_id}"
         raise FormatError("IMG-2", msg)
-    decoded = codec.decode(data, *lowres_size(width, height), check=check, model_dir=model_dir)
+    decoded = codec.decode(data, *lowres_size(width, height, bounded=bounded),
+                           check=check, model_dir=model_dir)
     computed = zlib.crc32(decoded.symbols)
     if computed != check:
         msg = (f"low-resolution image check mismatch: stored 0x{check:08X}, "
@@ -235,10 +244,10 @@ def decode_image(codec_id: int, check: int, data: bytes, width: int, height: int
 
 
 def decode_lowres(
-    codec_id: int, check: int, data: bytes, width: int, height: int
+    codec_id: int, check: int, data: bytes, width: int, height: int, *, bounded: bool = True
 ) -> tuple[bytes, int, int]:
     """``(rgb, low_width, low_height)`` of :func:`decode_image`."""
-    decoded = decode_image(codec_id, check, data, width, height)
+    decoded = decode_image(codec_id, check, data, width, height, bounded=bounded)
     return decoded.rgb, decoded.width, decoded.height
 
 

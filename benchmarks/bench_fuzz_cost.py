@@ -37,6 +37,7 @@ from fuzz.__main__ import CASES, CORPUS, write_seeds  # noqa: E402
 from fuzz.harnesses import HARNESSES  # noqa: E402
 from refcodec.errors import BackendUnavailable, FormatError  # noqa: E402
 
+_SEEDS = tempfile.TemporaryDirectory(prefix="gpc-bench-seeds-")  # not fuzz/work: a run may use it
 TIME_BOUND = 4.0
 MEMORY_BOUND_MB = 100.0
 REPEAT = 3  # parses per file in the child; the fastest counts (the memory peak is kept)
@@ -115,7 +116,7 @@ class Worst:
 
 def files_of(name: str, limit: int | None) -> list[tuple[str, bytes]]:
     harness = HARNESSES[name]
-    units = sorted(write_seeds(name).iterdir())
+    units = sorted(write_seeds(name, Path(_SEEDS.name)).iterdir())
     folder = CORPUS / name
     if folder.is_dir():
         units += sorted(folder.iterdir())

@@ -1,4 +1,4 @@
-"""One libFuzzer process for one harness: ``python -m fuzz.worker HARNESS [libFuzzer args]``.
+"""One libFuzzer process for one harness: ``GPC_FUZZ_HARNESS=NAME python -m fuzz.worker [args]``.
 
 Started by ``python -m fuzz`` (never needed directly). refcodec is imported under
 atheris's instrumentation, lazily imported modules included, so coverage guides the
@@ -8,6 +8,7 @@ search through the reader's Python code.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 import atheris
@@ -19,7 +20,10 @@ OPTIONAL = ("refcodec.neural",)  # the neural extra may be missing
 
 
 def main() -> None:
-    name, args = sys.argv[1], [sys.argv[0], *sys.argv[2:]]
+    # The harness comes from the environment and argv[0] is replaced by an executable
+    # wrapper: libFuzzer's fork mode starts its children as argv[0] plus flags.
+    name = os.environ["GPC_FUZZ_HARNESS"]
+    args = [os.environ.get("GPC_FUZZ_EXE", sys.argv[0]), *sys.argv[1:]]
     with atheris.instrument_imports(include=["refcodec", "fuzz.harnesses", "fuzz.framing"]):
         for module in LAZY:
             importlib.import_module(module)

@@ -62,7 +62,7 @@ typedef struct gpc_info {
     int32_t  text_codec;        /* 0 stored, 1 deflate, 2 brotli, 3 gpc-ppm1; -1 */
     uint32_t text_length;       /* decoded text length in bytes */
     int32_t  image_codec;       /* -1: no image chunk; 1 png, 2 webp, 3 avif, 16 msillm */
-    uint32_t lowres_width, lowres_height; /* ceil(W/8), ceil(H/8) when an image chunk exists */
+    uint32_t lowres_width, lowres_height; /* ceil(W/s), ceil(H/s) when an image chunk exists: s = 8 (IMG-3, read_version 1.1) or max(8, ceil(max(W,H)/192)) (IMG-10, read_version >= 1.2, IMG-11) */
     uint32_t image_check;       /* the image chunk's stored check */
     int32_t  image_model;       /* msillm model ID, -1 otherwise */
     uint32_t chunk_count;

@@ -261,8 +261,17 @@ static gpc_result parse_image(parse_t *P, size_t pos, size_t end)
             (uint32_t)p[pos + 3] << 24;
     pos += 4;
     info->image_check = check;
-    w = (info->width + 7) / 8;
-    h = (info->height + 7) / 8;
+    /* size of the reference image: IMG-3 (1.1 rule, s = 8) for read_version 1.1;
+     * IMG-10 bounded rule, s = max(8, ceil(L/192)), for read_version 1.2 or later (IMG-11) */
+    {
+        uint32_t L = info->width > info->height ? info->width : info->height, s = 8;
+        if ((info->read_version & 15u) >= 2u) {
+            uint32_t sb = (uint32_t)(((uint64_t)L + 191u) / 192u);
+            if (sb > s) s = sb;
+        }
+        w = (uint32_t)(((uint64_t)info->width + s - 1u) / s);
+        h = (uint32_t)(((uint64_t)info->height + s - 1u) / s);
+    }
     info->lowres_width = w;
     info->lowres_height = h;
     P->has_image = 1;

@@ -6,6 +6,7 @@ Test modules that need them say ``pytest_plugins = ["tests.openai_fixtures"]``.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -24,3 +25,16 @@ def stub_server() -> Iterator[StubServer]:
 def stub_settings(stub_server: StubServer) -> BackendSettings:
     settings: BackendSettings = settings_for(stub_server)
     return settings
+
+
+@pytest.fixture
+def env_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[StubServer]:
+    """A stub server that the ``gpc`` command line finds through its environment
+    (``OPENAI_BASE_URL``, ``OPENAI_API_KEY``, a config file without retries or proxies)."""
+    config = tmp_path / "gpc.toml"
+    config.write_text("trust_env = false\nmax_retries = 0\n")
+    monkeypatch.setenv("GPC_CONFIG", str(config))
+    monkeypatch.setenv("OPENAI_API_KEY", TEST_KEY)
+    with StubServer(api_key=TEST_KEY) as stub:
+        monkeypatch.setenv("OPENAI_BASE_URL", stub.base_url)
+        yield stub

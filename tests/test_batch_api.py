@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import collections
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,20 +16,17 @@ import refcodec
 from refcodec.backends import batch_api
 from refcodec.cli import main
 from refcodec.shard import parse_shard, select, shard_of
-from tests.openai_server import TEST_KEY, StubServer
+from tests.openai_server import StubServer
 
 pytest.importorskip("openai", reason="the openai extra is not installed")
 
 
+pytest_plugins = ["tests.openai_fixtures"]
+
+
 @pytest.fixture
-def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[StubServer]:
-    config = tmp_path / "gpc.toml"
-    config.write_text("trust_env = false\nmax_retries = 0\n")
-    monkeypatch.setenv("GPC_CONFIG", str(config))
-    monkeypatch.setenv("OPENAI_API_KEY", TEST_KEY)
-    with StubServer(api_key=TEST_KEY) as stub:
-        monkeypatch.setenv("OPENAI_BASE_URL", stub.base_url)
-        yield stub
+def server(env_server: StubServer) -> StubServer:
+    return env_server
 
 
 def _images(folder: Path, count: int) -> list[Path]:

@@ -19,6 +19,9 @@ from PIL import Image
 from refcodec.cli import main
 from refcodec.evaluate import metrics as m
 from refcodec.evaluate.report import visible
+from tests.openai_server import StubServer
+
+pytest_plugins = ["tests.openai_fixtures"]
 
 SAMPLES = Path(__file__).resolve().parent.parent / "refcodec" / "data" / "samples"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -163,28 +166,20 @@ def test_eval_shards_partition_the_images(tmp_path: Path, empty_caches: Path) ->
 
 
 def test_eval_renders_with_openai_and_estimates_cost_first(
-        tmp_path: Path, empty_caches: Path, monkeypatch: pytest.MonkeyPatch,
+        tmp_path: Path, empty_caches: Path, env_server: StubServer,
         capsys: pytest.CaptureFixture[str]) -> None:
-    pytest.importorskip("openai", reason="the openai extra is not installed")
-    from tests.openai_server import TEST_KEY, StubServer
-
+    server = env_server
     _photos(tmp_path / "in", 2)
-    config = tmp_path / "gpc.toml"
-    config.write_text("trust_env = false\nmax_retries = 0\n")
-    monkeypatch.setenv("GPC_CONFIG", str(config))
-    monkeypatch.setenv("OPENAI_API_KEY", TEST_KEY)
-    with StubServer(api_key=TEST_KEY) as server:
-        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
-        assert main(["eval", str(tmp_path / "in"), "-o", str(tmp_path / "r"),
-                     "--renderer", "openai", "--lowres", "png", "--no-baselines",
-                     "--metrics"]) == 0
-        err = capsys.readouterr().err
-        assert "cost estimate before starting: 0 caption call(s), 6 image call(s)" in err
-        assert len(server.calls("/images/generations")) == 4
-        assert len(server.calls("/images/edits")) == 2
-        assert main(["eval", str(tmp_path / "in"), "-o", str(tmp_path / "r2"),
-                     "--renderer", "openai", "--max-cost", "0.001", "--metrics"]) == 2
-        assert len(server.calls("/images/")) == 6  # nothing spent over the limit
+    assert main(["eval", str(tmp_path / "in"), "-o", str(tmp_path / "r"),
+                 "--renderer", "openai", "--lowres", "png", "--no-baselines",
+                 "--metrics"]) == 0
+    err = capsys.readouterr().err
+    assert "cost estimate before starting: 0 caption call(s), 6 image call(s)" in err
+    assert len(server.calls("/images/generations")) == 4
+    assert len(server.calls("/images/edits")) == 2
+    assert main(["eval", str(tmp_path / "in"), "-o", str(tmp_path / "r2"),
+                 "--renderer", "openai", "--max-cost", "0.001", "--metrics"]) == 2
+    assert len(server.calls("/images/")) == 6  # nothing spent over the limit
     results = _results(tmp_path / "r")
     for item in results["items"]:
         for row in item["modes"].values():

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,7 @@ import refcodec
 from refcodec.cli import build_parser, cmd_decode, cmd_encode
 from refcodec.errors import UsageError
 from refcodec.ratecontrol import RateError
-from tests.openai_server import TEST_KEY, StubServer
+from tests.openai_server import StubServer
 
 pytest.importorskip("openai", reason="the openai extra is not installed")
 
@@ -27,15 +26,12 @@ def _parser() -> argparse.ArgumentParser:
 run_encode, run_decode = cmd_encode, cmd_decode
 
 
+pytest_plugins = ["tests.openai_fixtures"]
+
+
 @pytest.fixture
-def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[StubServer]:
-    config = tmp_path / "gpc.toml"
-    config.write_text("trust_env = false\nmax_retries = 0\n")
-    monkeypatch.setenv("GPC_CONFIG", str(config))
-    monkeypatch.setenv("OPENAI_API_KEY", TEST_KEY)
-    with StubServer(api_key=TEST_KEY) as stub:
-        monkeypatch.setenv("OPENAI_BASE_URL", stub.base_url)
-        yield stub
+def server(env_server: StubServer) -> StubServer:
+    return env_server
 
 
 def _image(path: Path, size: tuple[int, int] = (96, 64)) -> Path:

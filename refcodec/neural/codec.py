@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .. import registry
 from ..errors import FormatError, UsageError
-from ..varint import decode_varint, encode_varint
+from ..varint import encode_varint
 from ._deps import require
 from .intnet import SYMBOL_LIMIT, Int64Array, run_branch, scale_indexes
+from .models import split_model
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -42,22 +42,6 @@ def latent_shapes(model: NeuralModel, width: int, height: int) -> tuple[tuple[in
     zh, zw = -(-height // FACTOR), -(-width // FACTOR)
     arch = model.row.arch
     return (arch.hyper_channels, zh, zw), (arch.latent_channels, 4 * zh, 4 * zw)
-
-
-def split_model(data: bytes) -> tuple[registry.Model, bytes]:
-    """NRL-1: the model named by the leading varint, and the rANS stream after it."""
-    try:
-        model_id, offset = decode_varint(data, 0)
-    except FormatError as exc:
-        if exc.clause != "VINT-1":
-            raise  # VINT-2, VINT-3 keep their clauses (§2.2)
-        msg = "msillm data ends inside the model ID"
-        raise FormatError("NRL-1", msg) from None
-    row = registry.model(model_id)
-    if row is None:
-        msg = f"unknown neural model ID {model_id}"
-        raise FormatError("NRL-1", msg)
-    return row, data[offset:]
 
 
 def symbols_bytes(z: Int64Array, y: Int64Array) -> bytes:

@@ -79,9 +79,9 @@ def test_frechet_distance_matches_piq_fid() -> None:
 def test_descriptions_show_control_and_bidi_characters_escaped() -> None:
     shown = visible("a <b>&\u202eevil\u200b\x07\nline")
     assert "&lt;b&gt;&amp;" in shown
-    assert "[U+202E]" in shown
-    assert "[U+200B]" in shown
-    assert "[U+0007]" in shown
+    assert "&lt;U+202E&gt;" in shown
+    assert "&lt;U+200B&gt;" in shown
+    assert "&lt;U+0007&gt;" in shown
     assert "\u202e" not in shown
     assert "\nline" in shown
 

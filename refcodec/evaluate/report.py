@@ -10,7 +10,6 @@ import html
 import io
 import json
 import math
-import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -43,20 +42,11 @@ def _number(value: Any) -> float | None:
 
 
 def visible(text: str) -> str:
-    """HTML for a description: escaped, with every control, format (bidi, zero-width) and
-    other invisible character shown as a marked ``U+XXXX`` code; line feeds kept."""
-    out = []
-    for char in text:
-        category = unicodedata.category(char)
-        if char == "\n":
-            out.append("\n")
-        elif category in ("Cc", "Cf", "Co", "Cn", "Cs", "Zl", "Zp") or (
-                category == "Zs" and char != " "):
-            out.append(f'<span class="cc" title="invisible character">'
-                       f"[U+{ord(char):04X}]</span>")
-        else:
-            out.append(html.escape(char))
-    return "".join(out)
+    """HTML for a description: escaped, every invisible character shown as a marked
+    ``<U+XXXX>`` (the contact sheet's rule, :func:`refcodec.sheet.visible_text`)."""
+    from ..sheet import visible_text
+
+    return visible_text(text)
 
 
 def _thumb(path: Path, side: int = 320) -> str:
@@ -256,7 +246,7 @@ def _html(out: Path, results: dict[str, Any], plotted: list[str]) -> str:
         "figure{margin:0;border:1px solid #ccc;padding:4px;background:#fafafa}",
         "figcaption{font-size:12px;max-width:320px}img{display:block}",
         "pre{white-space:pre-wrap;max-width:60em;background:#f4f4f4;padding:6px}",
-        ".cc{background:#fc0;color:#000;font-weight:bold}.na{color:#888}",
+        ".ctl{background:#fc0;color:#000;font-weight:bold}.na{color:#888}",
         ".empty{width:200px;height:120px;display:flex;align-items:center;",
         "justify-content:center;color:#666;background:#eee;font-size:12px;text-align:center}",
         "</style></head><body>",

@@ -173,9 +173,9 @@ def add_decode_options(dec: argparse.ArgumentParser) -> None:
     mode.add_argument("--lowres-only", action="store_true",
                       help="write the decoded reference image at its own size (PNG)")
     mode.add_argument("--renderer", choices=["preview", "openai"],
-                      help="preview: the reference image upscaled to the file's size, at most 2048 px "
-                           "on the longer side (PNG); "
-                           "openai: render with an image model (OpenAI or compatible)")
+                      help="preview: the reference image upscaled to the file's size, at "
+                           "most 2048 px on the longer side (PNG); openai: render with an "
+                           "image model (OpenAI or compatible)")
     dec.add_argument("--model-dir", metavar="DIR", help="folder of neural model files")
     _add_backend_options(dec, image=True)
     _add_batch_options(dec)

@@ -6,7 +6,7 @@ file is parsed in this warm process (imports, plugin set-up and model loading ar
 counted; the RSS high-water mark is reset before each file, so the peak is the parse's). Printed per
 harness: the worst parse time, the worst time per KiB of file, and the worst peak RSS
 growth, each as a ratio against a plain text-only file (stored text, ~1.2 kB) measured the
-same way in the same run. The bound asked of the reader (issue 11): every file under 4x the
+same way in the same run. The bound the reader is held to: every file under 4x the
 text-only time and under 100 MB above its memory.
 
 Options: --harness NAME (repeatable), --limit N (units per harness, largest first),

@@ -4,7 +4,7 @@ Makes the JPEG once (from a bundled Kodak photograph, upscaled; cached in the te
 folder), then runs ``gpc encode`` on it in a child process at default settings and
 prints the wall time, the child's peak RSS and the file's bytes. The child never holds
 the full-size image: JPEG DCT scaling decodes it at 1/8 (refcodec/ingest.py).
-Targets (issue 10): under 10 s (judged on CPU time: on a shared machine the wall time
+Targets: under 10 s (judged on CPU time: on a shared machine the wall time
 mostly measures the run queue), under 500 MB peak RSS, under 1 kB.
 Run: python benchmarks/bench_ingest.py [--size 12000x8000] [--keep DIR]
 """

@@ -1,5 +1,5 @@
 """A command line that cannot be turned against its user: every case runs the real ``gpc``
-command (issue: readers that never crash; hostile look at the command line)."""
+command."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The reference image is decoded once per parse and once per encode attempt: ``build``
-and the generation request reuse the pixels a chunk carries (issue: decode once)."""
+and the generation request reuse the pixels a chunk carries."""
 
 from __future__ import annotations
 

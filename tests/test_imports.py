@@ -1,4 +1,4 @@
-"""The module graph of ``refcodec`` has no cycle (issue: one home per codec, one encode path).
+"""The module graph of ``refcodec`` has no cycle.
 
 Every import counts, at module level or inside a function: a lazy import that closes a
 cycle is still a cycle in the design. Edges follow what is named (``from . import x`` is an

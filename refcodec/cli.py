@@ -19,12 +19,23 @@ from pathlib import Path
 from typing import Any
 
 from . import registry
+from .cli_io import (
+    EXIT_INTERRUPTED,
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_UNDECIDED,
+    EXIT_USAGE,
+    check_output_file,
+    decode_folder,
+    encode_folder,
+    model_free,
+    read_gpc_file,
+    render,
+)
 from .errors import BackendUnavailable, FormatError, GpcError, UsageError
 from .safeio import printable
 
 __all__ = ["main"]
-
-EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_UNDECIDED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
 # ------------------------------------------------------------------ encode
@@ -48,8 +59,8 @@ def cmd_encode(args: argparse.Namespace) -> int:
         raise UsageError(msg)
     options = encode_options(args)
     if folder:
-        return _encode_folder(args, source, options)
-    _check_output_file(args.output)
+        return encode_folder(args, source, options)
+    check_output_file(args.output)
 
     from .atomic import write_atomic
     from .safeio import require_regular
@@ -76,77 +87,6 @@ def cmd_encode(args: argparse.Namespace) -> int:
     if usage_line:
         print(f"API usage: {usage_line}", file=sys.stderr)
     return EXIT_OK
-
-
-def _check_output_file(output: str) -> None:
-    """``-o`` of a one-file command: not a folder, and its folder must exist."""
-    if output == "-":
-        return
-    target = Path(output)
-    if target.is_dir():
-        msg = f"-o {output} is a folder: give the output file's name"
-        raise UsageError(msg)
-    if not target.parent.is_dir():
-        msg = f"-o {output}: the folder {target.parent} does not exist"
-        raise UsageError(msg)
-
-
-def _check_output_folder(output: str, expected_suffix: str) -> Path:
-    """``-o`` of a folder command: a folder (made if missing), never a file name."""
-    target = Path(output)
-    if target.exists() and not target.is_dir():
-        msg = f"-o {output} is a file: folder input needs an output folder"
-        raise UsageError(msg)
-    if not target.exists() and target.suffix.lower() == expected_suffix:
-        msg = (f"-o {output} looks like a file name, but the input is a folder: "
-               "give an output folder")
-        raise UsageError(msg)
-    return target
-
-
-def _encode_folder(args: argparse.Namespace, source: Path, options: Any) -> int:
-    """Folder mode: every input encoded, skipped with a reason or failed with a reason;
-    clashing outputs are refused before any work."""
-    import asyncio
-
-    from .batch import (
-        IMAGE_SUFFIXES,
-        SIDECAR_SUFFIX,
-        encode_batch_async,
-        mirror_jobs,
-        not_inputs,
-        output_clashes,
-    )
-    from .cli_options import settings_from_args
-
-    target = _check_output_folder(args.output, ".gpc")
-    jobs = mirror_jobs(source, target, IMAGE_SUFFIXES, ".gpc")
-    sidecars = args.describe == "none"
-    ignored = not_inputs(source, IMAGE_SUFFIXES,
-                         frozenset({SIDECAR_SUFFIX}) if sidecars else frozenset())
-    if not jobs:
-        msg = f"no images under {source} ({len(ignored)} other file(s))"
-        raise UsageError(msg)
-    clashes = output_clashes(jobs)
-    if clashes:
-        msg = ("two inputs would write the same output (nothing was written): "
-               + "; ".join(clashes) + "; rename one of them")
-        raise UsageError(msg)
-    jobs = _shard(args, jobs, source)
-    if args.batch_api:
-        if sidecars:
-            msg = "--batch-api captions with a vision model: add --describe openai"
-            raise UsageError(msg)
-        from .backends.batch_cli import run_encode_batch_api
-
-        return run_encode_batch_api(args, jobs, source, target, settings_from_args(args),
-                                    options)
-    report = asyncio.run(encode_batch_async(jobs, settings_from_args(args), options,
-                                            resume=args.resume, sidecars=sidecars,
-                                            within=target))
-    report.ignored = ignored
-    print(report.summary())
-    return EXIT_INVALID if report.failed else EXIT_OK
 
 
 # -------------------------------------------------------------------- info
@@ -210,7 +150,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     results = []
     for path in paths:
         try:
-            info = describe(path, _read_file(path))
+            info = describe(path, read_gpc_file(path))
         except GpcError as exc:
             failed += 1
             clause = exc.clause if isinstance(exc, FormatError) else None
@@ -293,7 +233,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         clause: str | None = None
         message = ""
         try:
-            data = _read_file(path)
+            data = read_gpc_file(path)
             if not native.validate(data):  # the fast path only ever says "valid"
                 parse_container(data, model_dir(args))
         except FormatError as exc:
@@ -345,7 +285,7 @@ def cmd_sheet(args: argparse.Namespace) -> int:
     if not paths:
         msg = f"no .gpc files found in {', '.join(args.paths)}"
         raise UsageError(msg)
-    _check_output_file(args.output)
+    check_output_file(args.output)
     cards = [card(path, model_dir(args)) for path in paths]
     base = args.paths[0] if len(args.paths) == 1 and os.path.isdir(args.paths[0]) else None
     if base is not None:  # names relative to the folder: shorter cards
@@ -365,12 +305,12 @@ def cmd_decode(args: argparse.Namespace) -> int:
 
     folder = model_dir(args)
     if args.renderer == "openai":
-        return _render(args, folder)
+        return render(args, folder)
     if Path(args.file).is_dir():
-        return _decode_folder(args, folder)
+        return decode_folder(args, folder)
     from .container import parse
 
-    gpc = parse(_read_file(args.file), model_dir=folder)
+    gpc = parse(read_gpc_file(args.file), model_dir=folder)
     if args.request_only and args.output == "-":
         from .request import derive_request
 
@@ -378,127 +318,9 @@ def cmd_decode(args: argparse.Namespace) -> int:
         return EXIT_OK
     if args.output == "-":
         raise UsageError("images are not written to stdout: give -o FILE.png")
-    _check_output_file(args.output)
-    write_atomic(args.output, _model_free(gpc, args, args.file), inputs=[args.file])
+    check_output_file(args.output)
+    write_atomic(args.output, model_free(gpc, args, args.file), inputs=[args.file])
     return EXIT_OK
-
-
-def _model_free(gpc: Any, args: argparse.Namespace, name: str) -> bytes:
-    """The bytes of ``--request-only`` (JSON), ``--lowres-only`` (the reference image,
-    PNG) or ``--renderer preview`` (PNG; a placeholder card for a text-only file)."""
-    from .request import derive_request, lowres_pixels
-    from .views import preview
-
-    if args.request_only:
-        return derive_request(gpc).to_json()
-    if args.lowres_only:
-        from .lowres import reference_png
-
-        decoded = lowres_pixels(gpc)
-        if decoded is None:
-            msg = f"{name} has no reference image (a text-only file)"
-            raise UsageError(msg)
-        return reference_png(*decoded)
-    return _png(preview(gpc))
-
-
-def _decode_folder(args: argparse.Namespace, folder: Path | None) -> int:
-    """A folder of .gpc files without a model: requests, reference images or previews,
-    mirrored into the output folder; each file done, skipped or failed with a reason."""
-    from .atomic import ensure_within, write_atomic
-    from .batch import GPC_SUFFIXES, mirror_jobs, not_inputs
-    from .container import parse
-
-    source = Path(args.file)
-    target = _check_output_folder(args.output, ".png")
-    suffix = ".json" if args.request_only else ".png"
-    jobs = mirror_jobs(source, target, GPC_SUFFIXES, suffix)
-    ignored = not_inputs(source, GPC_SUFFIXES)
-    if not jobs:
-        msg = f"no .gpc files under {source} ({len(ignored)} other file(s))"
-        raise UsageError(msg)
-    counts = {"done": 0, "skipped": 0, "failed": 0}
-    for gpc_path, output in jobs:
-        try:
-            gpc = parse(_read_file(gpc_path), model_dir=folder)
-            if args.lowres_only and gpc.image_chunk is None:
-                print(printable(f"skipped {gpc_path}: text-only file, no reference image"))
-                counts["skipped"] += 1
-                continue
-            data = _model_free(gpc, args, str(gpc_path))
-            ensure_within(output, target)
-            output.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(output, data, (gpc_path,), target)
-        except GpcError as exc:
-            print(printable(f"failed {gpc_path}: {exc}"))
-            counts["failed"] += 1
-            continue
-        print(printable(f"done {gpc_path} -> {output}"))
-        counts["done"] += 1
-    print(f"decode summary: {len(jobs)} file(s): {counts['done']} done, {counts['skipped']} "
-          f"skipped, {counts['failed']} failed; {len(ignored)} other file(s) ignored")
-    return EXIT_INVALID if counts["failed"] else EXIT_OK
-
-
-def _render(args: argparse.Namespace, folder: Path | None) -> int:
-    """``gpc decode --renderer openai``: a file to a PNG, or a folder to a folder."""
-    from .cli_options import settings_from_args
-
-    if args.renderer != "openai":
-        msg = "decoding a folder needs --renderer openai"
-        raise UsageError(msg)
-    settings = settings_from_args(args)
-    source = Path(args.file)
-    if source.is_dir():
-        import asyncio
-
-        from .batch import GPC_SUFFIXES, decode_batch_async, mirror_jobs
-
-        jobs = mirror_jobs(source, Path(args.output), GPC_SUFFIXES, ".png")
-        if not jobs:
-            msg = f"no .gpc files under {source}"
-            raise UsageError(msg)
-        jobs = _shard(args, jobs, source)
-        if args.batch_api:
-            from .backends.batch_cli import run_decode_batch_api
-
-            return run_decode_batch_api(args, jobs, source, Path(args.output), settings)
-        report = asyncio.run(decode_batch_async(jobs, settings, resume=args.resume,
-                                                model_dir=folder, within=Path(args.output)))
-        print(report.summary())
-        return EXIT_INVALID if report.failed else EXIT_OK
-    if args.output == "-":
-        msg = "--renderer writes a PNG file: give -o FILE.png"
-        raise UsageError(msg)
-    from .atomic import write_atomic
-    from .backends.openai_backend import Renderer
-    from .container import parse
-
-    gpc = parse(_read_file(source), model_dir=folder)
-    with Renderer(settings) as renderer:
-        png = renderer.render(gpc)
-        usage_line = renderer.usage.summary(settings)
-    write_atomic(args.output, png, inputs=[source])
-    print(printable(f"{args.output}: {gpc.width}x{gpc.height} PNG rendered by "
-                    f"{settings.image_model}"))
-    print(f"API usage: {usage_line}", file=sys.stderr)
-    return EXIT_OK
-
-
-def _shard(args: argparse.Namespace, jobs: list[tuple[Path, Path]], source: Path
-           ) -> list[tuple[Path, Path]]:
-    """``--shard K/N``: this shard's part of a folder's jobs (stable, no overlap)."""
-    from .shard import select
-
-    return select(jobs, [s.relative_to(source) for s, _ in jobs], args.shard)
-
-
-def _png(image: Any) -> bytes:
-    import io
-
-    buffer = io.BytesIO()
-    image.save(buffer, "PNG")
-    return buffer.getvalue()
 
 
 # ------------------------------------------------------------- conformance
@@ -586,14 +408,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     live = not args.offline and bool(os.environ.get("OPENAI_API_KEY"))
     return int(run_demo(Path(args.output), live=live))
-
-
-def _read_file(path: str | os.PathLike[str]) -> bytes:
-    """A .gpc file, read only if it is a regular file and never past the format's limit."""
-    from .limits import MAX_FILE_BYTES
-    from .safeio import read_regular
-
-    return read_regular(path, MAX_FILE_BYTES + 1)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -114,18 +114,10 @@ TEXT: dict[int, TextCodecImpl] = {}
 IMAGE: dict[int, ImageCodecImpl] = {}
 
 
-def _row(rows: tuple[registry._Row, ...], name: str, kind: str) -> registry._Row:
-    row = registry.by_name(rows, name)
-    if row is None:
-        msg = f"{kind} codec {name!r} is not in refcodec.registry"
-        raise LookupError(msg)
-    return row
-
-
 def register_text_codec(name: str, *, encode: Callable[[bytes], bytes],
                         decode: Callable[[bytes, int], bytes]) -> None:
     """Register the implementation of the text codec row called ``name``."""
-    row = _row(registry.TEXT_CODECS, name, "text")
+    row = registry.named(registry.TEXT_CODECS, name, "text codec")
     TEXT[row.id] = TextCodecImpl(row, encode, decode)
 
 
@@ -138,7 +130,7 @@ def register_image_codec(
     available: Callable[[], bool] = lambda: True,
 ) -> None:
     """Register the implementation of the image codec row called ``name``."""
-    row = _row(registry.IMAGE_CODECS, name, "image")
+    row = registry.named(registry.IMAGE_CODECS, name, "image codec")
     IMAGE[row.id] = ImageCodecImpl(row, decode, encode, qualities, available)
 
 

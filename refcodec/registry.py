@@ -39,6 +39,7 @@ __all__ = [
     "markdown_tables",
     "model",
     "model_by_name",
+    "named",
     "size_preset_for",
     "template",
     "template_text",
@@ -321,6 +322,16 @@ def size_preset_for(width: int, height: int) -> int:
     return _SIZE_BY_DIMS.get((width, height), 0)
 
 
+def named(rows: tuple[_Row, ...], name: str, kind: str) -> _Row:
+    """The row called ``name`` of a table that must have it; LookupError naming ``kind``
+    otherwise (an implementation or a row naming something the registry lacks)."""
+    row = by_name(rows, name)
+    if row is None:
+        msg = f"{kind} {name!r} is not in refcodec.registry"
+        raise LookupError(msg)
+    return row
+
+
 def by_name(rows: tuple[_Row, ...], name: str) -> _Row | None:
     return next((row for row in rows if getattr(row, "name", None) == name), None)
 
@@ -354,12 +365,6 @@ def version_byte(version: tuple[int, int]) -> int:
 
 def _version(v: tuple[int, int]) -> str:
     return f"{v[0]}.{v[1]}"
-
-
-def _codec_id(name: str) -> int:
-    row = by_name(IMAGE_CODECS, name)
-    assert row is not None, f"model row names unknown image codec {name!r}"
-    return row.id
 
 
 def markdown_tables() -> dict[str, str]:
@@ -399,9 +404,9 @@ def markdown_tables() -> dict[str, str]:
         ),
         "models": table(
             ["id", "name", "codec", "status", "SHA-256", "licence"],
-            [[str(m.id), f"`{m.name}`", str(_codec_id(m.codec)), m.status, m.sha256 or "unverified",
-              m.licence] for m in MODELS] or [["—", "(none registered in this version)",
-                                               "", "", "", ""]],
+            [[str(m.id), f"`{m.name}`", str(named(IMAGE_CODECS, m.codec, "image codec").id),
+              m.status, m.sha256 or "unverified", m.licence] for m in MODELS]
+            or [["—", "(none registered in this version)", "", "", "", ""]],
         ),
     }
 

@@ -15,7 +15,7 @@ from refcodec.codecs import DecodedImage
 from refcodec.encode import lowres_chunk
 from refcodec.encoder import EncodeOptions, encode_image, fixed_text
 
-PNG = registry.by_name(registry.IMAGE_CODECS, "png").id  # type: ignore[union-attr]
+PNG = registry.named(registry.IMAGE_CODECS, "png", "image codec").id
 
 
 @pytest.fixture

@@ -73,19 +73,14 @@ HANDLERS: dict[int, ChunkHandler] = {}
 
 def tag_of(name: str) -> int:
     """The tag of the chunk type called ``name`` (§17.1)."""
-    row = registry.by_name(registry.CHUNK_TYPES, name)
-    if row is None:
-        msg = f"chunk type {name!r} is not in refcodec.registry"
-        raise LookupError(msg)
-    return row.tag
+    return registry.named(registry.CHUNK_TYPES, name, "chunk type").tag
 
 
 def register_chunk_type(name: str, *, payload: Construct, layout_clause: str,
                         value_class: type, read: Callable[[Any, ChunkContext], Any],
                         write: Callable[[Any], dict[str, Any]]) -> None:
     """Register the module of the chunk type row called ``name``."""
-    row = registry.chunk_type(tag_of(name))
-    assert row is not None
+    row = registry.named(registry.CHUNK_TYPES, name, "chunk type")
     HANDLERS[row.tag] = ChunkHandler(row, payload, layout_clause, value_class, read, write)
 
 

@@ -175,7 +175,7 @@ def _encode_neural(low: Image.Image, model_name: str, max_bytes: int | None,
     if max_bytes is not None and len(data) > max_bytes:
         msg = f"{model_name} needs {len(data)} bytes, over the budget of {max_bytes}"
         raise UsageError(msg)
-    codec = IMAGE[registry.by_name(registry.IMAGE_CODECS, row.codec).id]  # type: ignore[union-attr]
+    codec = IMAGE[registry.named(registry.IMAGE_CODECS, row.codec, "image codec").id]
     decoded = codec.decode(data, *low.size, check=check, model_dir=model_dir)
     return CodedImage(codec.id, check, data, decoded)
 

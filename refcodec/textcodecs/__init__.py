@@ -29,11 +29,7 @@ __all__ = [
 
 def codec_id(name: str) -> int:
     """The registry ID of the text codec called ``name``."""
-    row = registry.by_name(registry.TEXT_CODECS, name)
-    if row is None:
-        msg = f"unknown text codec {name!r}"
-        raise KeyError(msg)
-    return row.id
+    return registry.named(registry.TEXT_CODECS, name, "text codec").id
 
 
 # TXT-6: C0 controls other than TAB and LF, and DEL, are forbidden.

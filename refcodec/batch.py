@@ -189,12 +189,13 @@ async def _run(
     valid: Callable[[Path, Path], ItemResult | None],
     resume: bool,
     progress: bool | None,
-    stream: TextIO,
+    stream: TextIO | None,
     within: Path | None = None,
 ) -> BatchReport:
     started = time.perf_counter()
     semaphore = asyncio.Semaphore(report.settings.concurrency)
-    bar = _Progress(len(jobs), report.operation, progress, stream)
+    # sys.stderr looked up now, not when the module was imported (it may be replaced)
+    bar = _Progress(len(jobs), report.operation, progress, stream or sys.stderr)
     secrets = report.settings.secrets()
 
     async def one(source: Path, output: Path) -> ItemResult:
@@ -233,7 +234,7 @@ async def encode_batch_async(
     *,
     resume: bool = False,
     progress: bool | None = None,
-    stream: TextIO = sys.stderr,
+    stream: TextIO | None = None,
     within: Path | None = None,
     sidecars: bool = False,
 ) -> BatchReport:
@@ -244,7 +245,7 @@ async def encode_batch_async(
     from .backends.openai_backend import AsyncCaptioner, prepare_caption_image
     from .container import read
     from .encode import image_size
-    from .encoder import encode_image_async, fixed_text, read_description
+    from .encoder import encode_image_async, read_description
 
     report = BatchReport("encode", settings, uses_api=not sidecars)
 
@@ -264,6 +265,12 @@ async def encode_batch_async(
         return ItemResult(source, output, "done", len(result.data),
                           result.size[0] * result.size[1], "; ".join(result.notes))
 
+    async def encode_one(source: Path, output: Path,
+                         describe: Callable[[int], Awaitable[str]]) -> ItemResult:
+        result = await encode_image_async(source, describe, options)
+        await asyncio.to_thread(write_atomic, output, result.data, (source,), within)
+        return finished(source, output, result)
+
     if sidecars:
 
         async def offline(source: Path, output: Path) -> ItemResult:
@@ -272,16 +279,13 @@ async def encode_batch_async(
                 msg = f"no description: {sidecar.name} is missing (or use --describe openai)"
                 raise GpcError(msg)
             text = await asyncio.to_thread(read_description, sidecar)
-            describe = fixed_text(text)
 
             async def given(words: int) -> str:
-                return describe(words)
+                return text
 
-            result = await encode_image_async(source, given, options)
-            await asyncio.to_thread(write_atomic, output, result.data)
-            return finished(source, output, result)
+            return await encode_one(source, output, given)
 
-        return await _run(report, inputs, offline, valid, resume, progress, stream)
+        return await _run(report, inputs, offline, valid, resume, progress, stream, within)
 
     async with AsyncCaptioner(settings, report.usage) as captioner:
 
@@ -292,9 +296,7 @@ async def encode_batch_async(
             async def describe(words: int) -> str:
                 return await captioner.describe(png, words)
 
-            result = await encode_image_async(source, describe, options)
-            await asyncio.to_thread(write_atomic, output, result.data, (source,), within)
-            return finished(source, output, result)
+            return await encode_one(source, output, describe)
 
         return await _run(report, inputs, work, valid, resume, progress, stream, within)
 
@@ -302,7 +304,7 @@ async def encode_batch_async(
 def encode_batch(
     input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[str],
     settings: BackendSettings, *, resume: bool = False, progress: bool | None = None,
-    stream: TextIO = sys.stderr, **options: Any,
+    stream: TextIO | None = None, **options: Any,
 ) -> BatchReport:
     """Encode every image under ``input_dir`` to ``output_dir/<same path>.gpc``;
     ``options`` are the fields of :class:`~refcodec.encoder.EncodeOptions`."""
@@ -321,7 +323,7 @@ async def decode_batch_async(
     *,
     resume: bool = False,
     progress: bool | None = None,
-    stream: TextIO = sys.stderr,
+    stream: TextIO | None = None,
     model_dir: Path | None = None,
     within: Path | None = None,
 ) -> BatchReport:

@@ -166,3 +166,22 @@ def test_control_characters_in_names_cannot_fake_output_lines(tmp_path: Path) ->
     assert "\\x0a" in run.stdout
     assert "\\x1b" in run.stdout
     assert "\\u202e" in run.stdout
+
+
+def test_offline_folder_mode_never_follows_a_link_out_either(tmp_path: Path) -> None:
+    """The same guard when descriptions come from NAME.txt sidecars (no captioner)."""
+    source = tmp_path / "photos"
+    (source / "sub").mkdir(parents=True)
+    for name in ("sub/a", "b"):
+        Image.new("RGB", (40, 30)).save(source / f"{name}.png")
+        (source / f"{name}.txt").write_text("Image: a black frame.")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "sub").symlink_to(outside)
+    run = gpc("encode", source, "-o", out, "--lowres", "none")
+    assert run.returncode == 1  # one item failed, the other was written
+    assert "outside" in run.stdout + run.stderr
+    assert list(outside.iterdir()) == []
+    assert (out / "b.gpc").is_file()

@@ -122,7 +122,7 @@ def model_free(gpc: Any, args: argparse.Namespace, name: str) -> bytes:
             msg = f"{name} has no reference image (a text-only file)"
             raise UsageError(msg)
         return reference_png(*decoded)
-    return png(preview(gpc))
+    return png(preview(gpc, capped=True))  # the 2048-pixel cap of --renderer preview
 
 
 def decode_folder(args: argparse.Namespace, folder: Path | None) -> int:

@@ -67,11 +67,17 @@ def placeholder(text: str, size: tuple[int, int]) -> Image.Image:
     return card
 
 
-def preview(gpc: GpcFile, model_dir: Path | None = None) -> Image.Image:
-    """The model-free view of ``gpc`` at its header size (a PIL RGB image)."""
+def preview(gpc: GpcFile, model_dir: Path | None = None, *,
+            capped: bool = False) -> Image.Image:
+    """The model-free view of ``gpc`` at its header size (a PIL RGB image); with
+    ``capped``, at most PREVIEW_MAX_SIDE on its longer side (``lowres.bounds``: a header
+    may declare 16384 x 16384, a gigabyte of pixels nobody needs to see)."""
     from PIL import Image
 
+    from .lowres.bounds import preview_size
+
+    size = preview_size(gpc.width, gpc.height) if capped else (gpc.width, gpc.height)
     low = reference_image(gpc, model_dir)
     if low is None:
-        return placeholder(gpc.text, (gpc.width, gpc.height))
-    return low.resize((gpc.width, gpc.height), Image.Resampling.LANCZOS)
+        return placeholder(gpc.text, size)
+    return low.resize(size, Image.Resampling.LANCZOS)

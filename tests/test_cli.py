@@ -238,3 +238,14 @@ def test_version_flag() -> None:
     run = gpc("--version")
     assert run.returncode == 0
     assert "GPC spec 1.2" in run.stdout
+
+
+def test_preview_of_a_huge_header_is_capped(tmp_path: Path) -> None:
+    """``--renderer preview`` of a 16384 x 16384 header draws at most 2048 px on the longer
+    side (a full-size card is a gigabyte of pixels), keeping the aspect ratio."""
+    case = Path(__file__).resolve().parent.parent / "conformance/cases/v-max-dimensions-16384"
+    out = tmp_path / "view.png"
+    run = gpc("decode", case / "input.gpc", "--renderer", "preview", "-o", out)
+    assert run.returncode == 0, run.stderr
+    with Image.open(out) as image:
+        assert image.size == (2048, 2048)

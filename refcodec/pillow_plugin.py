@@ -22,7 +22,7 @@ from PIL import Image, ImageFile
 from .errors import FormatError
 from .limits import MAX_FILE_BYTES
 
-__all__ = ["GpcDecoder", "GpcImageFile"]
+__all__ = ["GpcImageFile"]
 
 _MAGIC = b"\x89GPC"
 
@@ -60,25 +60,17 @@ class GpcImageFile(ImageFile.ImageFile):
         self.info["gpc_reference"] = gpc.image_chunk is not None
         self.tile = [ImageFile._Tile("GPC", (0, 0, *self.size), 0, None)]
 
+    def load(self) -> Any:
+        """Draw the preview (:func:`refcodec.views.preview`) from the file parsed by
+        ``_open``: its reference image is not decoded a second time."""
+        if self.tile:
+            from .views import preview
 
-class GpcDecoder(ImageFile.PyDecoder):
-    """Produces the preview's pixels (:func:`refcodec.views.preview`); the file is
-    parsed again from the image's file object (it is at most 1 MiB)."""
-
-    _pulls_fd = True
-
-    def decode(self, buffer: Any) -> tuple[int, int]:
-        from .container import parse
-        from .views import preview
-
-        assert self.fd is not None
-        self.fd.seek(0)
-        gpc = parse(self.fd.read(MAX_FILE_BYTES + 1))
-        self.set_as_raw(preview(gpc).tobytes())
-        return -1, 0
+            self.im = preview(self.gpc).im
+            self.tile = []
+        return Image.Image.load(self)
 
 
 Image.register_open(GpcImageFile.format, GpcImageFile, _accept)
-Image.register_decoder("GPC", GpcDecoder)
 Image.register_extension(GpcImageFile.format, ".gpc")
 Image.register_mime(GpcImageFile.format, "image/x-gpc")

@@ -183,7 +183,7 @@ def _reference(low: Any, size: tuple[int, int], options: EncodeOptions,
     ladder = SMOOTHING[-1:] if smallest else SMOOTHING
     tried: list[ImageChunk] = []
     for factor in ladder:  # the least smoothing that fits the share
-        chunk = _lowest(image_chunk, _smoothed(low, factor), options)
+        chunk = _lowest(_smoothed(low, factor), options)
         if share is None or len(chunk.data) <= share:
             return chunk, factor == SMOOTHING[-1]
         tried.append(chunk)
@@ -208,9 +208,10 @@ def _smoothed(low: Any, factor: int) -> Any:
     return small.resize(low.size, Image.Resampling.BICUBIC)
 
 
-def _lowest(image_chunk: Callable[..., ImageChunk], low: Any,
-            options: EncodeOptions) -> ImageChunk:
+def _lowest(low: Any, options: EncodeOptions) -> ImageChunk:
     """``low`` at the codec's lowest quality (a neural model has one rate)."""
+    from .encode import image_chunk
+
     assert options.lowres is not None
     if options.lowres.startswith("msillm-"):
         return image_chunk(low, options.lowres, model_dir=options.model_dir)

@@ -7,25 +7,50 @@ The small public API::
     data = refcodec.build(gpc)
     assert refcodec.build(refcodec.parse(data)) == data
     request = refcodec.derive_request(refcodec.parse(data))
+
+The names load on first use (PEP 562), so ``gpc validate`` and other short commands do
+not pay for the container schema, the encoder or the request until they need them.
 """
 
 from __future__ import annotations
 
-from .container import (
-    GpcFile,
-    ImageChunk,
-    MetaChunk,
-    TextChunk,
-    UnknownChunk,
-    build,
-    parse,
-    read,
-    write,
-)
-from .encode import encode, image_size, lowres_chunk
+from importlib import import_module
+from typing import TYPE_CHECKING
+
 from .errors import BackendUnavailable, FormatError, GpcError, UsageError
 from .registry import SPEC_VERSION
-from .request import GenerationRequest, derive_request
+
+if TYPE_CHECKING:
+    from .container import (
+        GpcFile,
+        ImageChunk,
+        MetaChunk,
+        TextChunk,
+        UnknownChunk,
+        build,
+        parse,
+        read,
+        write,
+    )
+    from .encode import encode, image_size, lowres_chunk
+    from .request import GenerationRequest, derive_request
+
+_LAZY = {
+    **dict.fromkeys(("GpcFile", "ImageChunk", "MetaChunk", "TextChunk", "UnknownChunk",
+                     "build", "parse", "read", "write"), ".container"),
+    **dict.fromkeys(("encode", "image_size", "lowres_chunk"), ".encode"),
+    **dict.fromkeys(("GenerationRequest", "derive_request"), ".request"),
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        msg = f"module {__name__!r} has no attribute {name!r}"
+        raise AttributeError(msg)
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value
+    return value
 
 
 def preview(gpc: GpcFile, model_dir: object = None) -> object:

@@ -182,10 +182,20 @@ def add_decode_options(dec: argparse.ArgumentParser) -> None:
 
 
 def _add_batch_options(parser: argparse.ArgumentParser) -> None:
-    """``--batch-api`` and ``--shard K/N`` (refcodec/backends/batch_cli.py, refcodec/shard.py)."""
-    from .backends.batch_cli import add_batch_options
+    """``--batch-api`` and ``--shard K/N`` (refcodec/backends/batch_cli.py, refcodec/shard.py).
+    Defined here, not beside the Batch API client, so that building the parser imports
+    nothing of the backends."""
+    from .shard import add_shard_option
 
-    add_batch_options(parser)
+    group = parser.add_argument_group("Batch API (folders)")
+    group.add_argument("--batch-api", action="store_true",
+                       help="send a folder through the OpenAI Batch API (cheaper, within "
+                            "24 h); re-running the command continues a stopped job")
+    group.add_argument("--batch-poll", type=float, default=30.0, metavar="SECONDS",
+                       help="seconds between status checks (default 30)")
+    group.add_argument("--batch-max-requests", type=_positive_int, metavar="N",
+                       help="requests per batch (default: the Batch API's limit)")
+    add_shard_option(parser)
 
 
 def settings_from_args(args: argparse.Namespace) -> BackendSettings:

@@ -28,7 +28,8 @@ def file_kind(mode: int) -> str:
     return next((name for test, name in _KINDS if test(mode)), "not a regular file")
 
 
-def _open_regular(path: str | os.PathLike[str]) -> int:
+def _open_regular(path: str | os.PathLike[str]) -> tuple[int, int]:
+    """``(fd, size)`` of ``path`` opened for reading, if it is a regular file."""
     name = printable(os.fspath(path))
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
@@ -39,29 +40,40 @@ def _open_regular(path: str | os.PathLike[str]) -> int:
     except OSError as exc:
         msg = f"cannot read {name}: {exc.strerror}"
         raise UsageError(msg) from None
-    mode = os.fstat(fd).st_mode
-    if not stat.S_ISREG(mode):
+    status = os.fstat(fd)
+    if not stat.S_ISREG(status.st_mode):
         os.close(fd)
-        msg = f"{name} is {file_kind(mode)}, not a regular file: not read"
+        msg = f"{name} is {file_kind(status.st_mode)}, not a regular file: not read"
         raise UsageError(msg)
-    return fd
+    return fd, status.st_size
 
 
 def require_regular(path: str | os.PathLike[str]) -> None:
     """UsageError unless ``path`` names a readable regular file (checked without blocking)."""
-    os.close(_open_regular(path))
+    os.close(_open_regular(path)[0])
 
 
 def read_regular(path: str | os.PathLike[str], limit: int) -> bytes:
-    """At most ``limit`` bytes of the regular file ``path``."""
-    fd = _open_regular(path)
+    """At most ``limit`` bytes of the regular file ``path``. Reads what its size says
+    (plus one byte, to see a file that grew), so a small file costs a small buffer."""
+    fd, size = _open_regular(path)
     try:
-        os.set_blocking(fd, True)
-        with os.fdopen(fd, "rb", closefd=True) as handle:
-            return handle.read(limit)
+        parts: list[bytes] = []
+        left, want = limit, size + 1
+        while left > 0:
+            ask = min(left, want)
+            part = os.read(fd, ask)
+            parts.append(part)
+            left -= len(part)
+            if len(part) < ask:  # a short read of a regular file is its end
+                break
+            want = 1 << 16
+        return parts[0] if len(parts) == 1 else b"".join(parts)
     except OSError as exc:
         msg = f"cannot read {printable(os.fspath(path))}: {exc.strerror}"
         raise UsageError(msg) from None
+    finally:
+        os.close(fd)
 
 
 def _visible(char: str) -> str:

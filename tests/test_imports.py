@@ -79,3 +79,24 @@ def test_refcodec_has_no_import_cycle() -> None:
 
 def test_the_cycle_finder_finds_a_cycle() -> None:
     assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+
+
+def test_building_the_parser_imports_no_codec_schema_or_backend() -> None:
+    """``gpc validate`` of many files pays the interpreter's start once per call; building the
+    parser must not import the container schema, the backends or the eval runner (they load
+    when a command needs them)."""
+    import subprocess
+    import sys
+
+    heavy = ["construct", "asyncio", "refcodec.container", "refcodec.schema",
+             "refcodec.backends", "refcodec.evaluate.runner", "refcodec.encoder", "PIL"]
+    code = ("import sys\nfrom refcodec.cli import build_parser\nbuild_parser()\n"
+            f"print(','.join(m for m in {heavy!r} if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == ""
+    # and the lazy names still resolve
+    code = "import refcodec\nprint(refcodec.parse.__module__, refcodec.encode.__module__)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.split() == ["refcodec.container", "refcodec.encode"]

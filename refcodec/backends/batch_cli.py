@@ -1,7 +1,8 @@
 """``gpc encode DIR --describe openai --batch-api`` and ``gpc decode DIR --renderer openai
 --batch-api``: folder jobs through :class:`~refcodec.backends.batch_api.BatchJob`.
 
-``refcodec/cli_options.py`` adds the flags with :func:`add_batch_options`;
+``refcodec/cli_options.py`` adds the flags (``--batch-api``, ``--batch-poll``,
+``--batch-max-requests``);
 ``refcodec/cli.py`` hands a folder's jobs over to :func:`run_encode_batch_api` /
 :func:`run_decode_batch_api`.
 Captions: one chat completion per image at the rate controller's first word budget; an
@@ -28,23 +29,9 @@ from .usage import Usage
 if TYPE_CHECKING:
     from ..encoder import EncodeOptions
 
-__all__ = ["add_batch_options", "custom_id", "run_decode_batch_api", "run_encode_batch_api"]
+__all__ = ["custom_id", "run_decode_batch_api", "run_encode_batch_api"]
 
 STATE_DIRS = {"encode": ".gpc-batch-encode", "decode": ".gpc-batch-decode"}
-
-
-def add_batch_options(parser: argparse.ArgumentParser) -> None:
-    from ..shard import add_shard_option
-
-    group = parser.add_argument_group("Batch API (folders)")
-    group.add_argument("--batch-api", action="store_true",
-                       help="send a folder through the OpenAI Batch API (cheaper, within "
-                            "24 h); re-running the command continues a stopped job")
-    group.add_argument("--batch-poll", type=float, default=30.0, metavar="SECONDS",
-                       help="seconds between status checks (default 30)")
-    group.add_argument("--batch-max-requests", type=int, default=MAX_REQUESTS, metavar="N",
-                       help=f"requests per batch (default and API limit {MAX_REQUESTS})")
-    add_shard_option(parser)
 
 
 def custom_id(relative: str) -> str:
@@ -56,7 +43,8 @@ def _job(settings: Any, state: Path, endpoint: str, args: argparse.Namespace) ->
     shard = getattr(args, "shard", None)
     if shard is not None:  # shards writing into one folder keep separate job states
         state = state.with_name(f"{state.name}-shard-{shard[0]}-of-{shard[1]}")
-    return BatchJob(settings, state, endpoint, max_requests=args.batch_max_requests,
+    return BatchJob(settings, state, endpoint,
+                    max_requests=args.batch_max_requests or MAX_REQUESTS,
                     poll_interval=args.batch_poll)
 
 

@@ -16,7 +16,7 @@ __all__ = ["add_eval_parser", "cmd_eval"]
 def add_eval_parser(sub: Any) -> None:
     from ..cli_options import _positive_float, _positive_int
     from ..shard import add_shard_option
-    from .runner import DEFAULT_LEARNED
+    from .defaults import DEFAULT_LEARNED
 
     ev = sub.add_parser("eval", help="encode, render and measure images; write an HTML report",
                         description="Encode each image in every mode (GPC text-only detailed "

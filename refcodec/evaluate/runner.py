@@ -26,11 +26,11 @@ from PIL import Image
 from ..atomic import write_atomic
 from ..errors import GpcError, UsageError
 from . import metrics as m
+from .defaults import DEFAULT_LEARNED
 from .modes import Mode, baseline_encode, baseline_modes, descriptions_for, gpc_modes
 
 __all__ = ["EvalSettings", "collect_images", "run_eval", "run_eval_async"]
 
-DEFAULT_LEARNED = ("lpips", "dists", "clip_similarity", "clip_iqa", "inception_features")
 
 
 @dataclass

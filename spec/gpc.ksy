@@ -1,6 +1,6 @@
 meta:
   id: gpc
-  title: GPC (Generative Picture Container) 1.1
+  title: GPC (Generative Picture Container) 1.2
   application: GPC generative image compression
   file-extension: gpc
   xref:
@@ -10,7 +10,7 @@ meta:
   endian: le
   bit-endian: be
 doc: |
-  INFORMATIVE Kaitai Struct description of the GPC 1.1 container. The prose
+  INFORMATIVE Kaitai Struct description of the GPC 1.2 container. The prose
   specification spec/gpc.md is normative; where this file and the prose differ,
   the prose wins.
 
@@ -42,7 +42,7 @@ seq:
     doc: |
       §5.1, VER-2: lowest version a reader must implement; same major as `version`
       and not greater. VER-3: a 1.m reader rejects a read_version minor above m
-      (a 1.1 reader accepts 0x10 and 0x11; checked outside).
+      (a 1.2 reader accepts 0x10 to 0x12; checked outside).
   - id: body
     size: _io.size - _io.pos - 4
     type: body
@@ -211,8 +211,8 @@ types:
         enum: text_codecs
   image_payload:
     doc: |
-      §9 image chunk payload (IMG-1). Version 1.1 registers codecs 1-3 (png, webp, avif;
-      IMG-2), whose data is defined by spec/lowres.md.
+      §9 image chunk payload (IMG-1). Version 1.2 registers codecs 1-3 (png, webp, avif;
+      spec/lowres.md) and 16 (msillm; spec/neural.md) (IMG-2).
     seq:
       - id: codec
         type: varint

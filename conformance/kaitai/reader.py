@@ -1,4 +1,4 @@
-"""A second, independent GPC 1.0 reader: the Kaitai Struct parser generated from spec/gpc.ksy
+"""A second, independent GPC 1.2 reader: the Kaitai Struct parser generated from spec/gpc.ksy
 plus the checks Kaitai Struct cannot express, run in the order of §18 (ORD-1).
 
 Written from spec/gpc.md alone (it shares no code with refcodec). Where the prose leaves the
@@ -45,7 +45,7 @@ MAX_META_VALUE: Final = 1024
 
 
 class KaitaiReject(Exception):
-    """The bytes are not a valid GPC 1.0 file; ``clause`` names the first failing check."""
+    """The bytes are not a valid GPC 1.2 file; ``clause`` names the first failing check."""
 
     def __init__(self, clause: str, message: str) -> None:
         super().__init__(f"[{clause}] {message}")
@@ -347,7 +347,7 @@ def _check_chunks(io: Any, width: int, height: int) -> tuple[int, str]:
 
 
 def read(data: bytes) -> dict[str, Any]:
-    """Validate ``data`` as a GPC 1.1 file; return its size, text, template and chunk tags.
+    """Validate ``data`` as a GPC 1.2 file; return its size, text, template and chunk tags.
 
     Raises KaitaiReject naming the first failing clause in the order of §18.
     """

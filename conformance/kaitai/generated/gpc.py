@@ -10,7 +10,7 @@ if getattr(kaitaistruct, 'API_VERSION', (0, 9)) < (0, 11):
     raise Exception("Incompatible Kaitai Struct Python API: 0.11 or later is required, but you have %s" % (kaitaistruct.__version__))
 
 class Gpc(KaitaiStruct):
-    """INFORMATIVE Kaitai Struct description of the GPC 1.1 container. The prose
+    """INFORMATIVE Kaitai Struct description of the GPC 1.2 container. The prose
     specification spec/gpc.md is normative; where this file and the prose differ,
     the prose wins.
     
@@ -196,8 +196,8 @@ class Gpc(KaitaiStruct):
 
 
     class ImagePayload(KaitaiStruct):
-        """§9 image chunk payload (IMG-1). Version 1.1 registers codecs 1-3 (png, webp, avif;
-        IMG-2), whose data is defined by spec/lowres.md.
+        """§9 image chunk payload (IMG-1). Version 1.2 registers codecs 1-3 (png, webp, avif;
+        spec/lowres.md) and 16 (msillm; spec/neural.md) (IMG-2).
         """
         def __init__(self, _io, _parent=None, _root=None):
             super(Gpc.ImagePayload, self).__init__(_io)

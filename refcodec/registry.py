@@ -164,7 +164,9 @@ class Model:
 
     @property
     def verified(self) -> bool:
-        return self.sha256 is not None
+        """Both digests recorded (weights and tables): the only rows a writer may use and
+        a reader may decode (spec/neural.md NRL-12)."""
+        return self.sha256 is not None and self.tables_sha256 is not None
 
     @property
     def test_only(self) -> bool:

@@ -118,3 +118,14 @@ def test_ids_are_written_only_in_the_registry() -> None:
     offenders = [str(path.relative_to(ROOT)) for path in (ROOT / "refcodec").rglob("*.py")
                  if path.name != "registry.py" and pattern.search(path.read_text("utf-8"))]
     assert offenders == []
+
+
+def test_a_model_is_verified_only_with_both_digests() -> None:
+    """NRL-12 rejects a row without recorded digests; writer and reader ask ``verified``."""
+    import dataclasses
+
+    test_row = next(row for row in registry.MODELS if row.test_only)
+    assert test_row.verified
+    assert not dataclasses.replace(test_row, tables_sha256=None).verified
+    assert not dataclasses.replace(test_row, sha256=None).verified
+    assert not any(row.verified for row in registry.MODELS if not row.test_only)

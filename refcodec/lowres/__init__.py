@@ -167,7 +167,7 @@ def _encode_neural(low: Image.Image, model_name: str, max_bytes: int | None,
     from .. import neural
 
     row = registry.model_by_name(model_name)
-    if row.tables_sha256 is None:  # NRL-12: readers reject such files
+    if not row.verified:  # NRL-12: readers reject such files
         msg = f"{model_name} is unverified (no recorded digests): files using it are invalid"
         raise UsageError(msg)
     model = neural.get_model(row, model_dir=model_dir)

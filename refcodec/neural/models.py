@@ -30,7 +30,7 @@ def split_model(data: bytes) -> tuple[registry.Model, bytes]:
 def verified_model(data: bytes) -> registry.Model:
     """NRL-1 and NRL-12: the named model, which must have recorded digests."""
     row, _ = split_model(data)
-    if row.tables_sha256 is None:
+    if not row.verified:
         msg = f"model {row.name} is unverified: no digests to check its weights and tables"
         raise FormatError("NRL-12", msg)
     return row

@@ -26,12 +26,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .cli_io import EXIT_INVALID, EXIT_UNDECIDED
+from .cli_io import EXIT_OK as EXIT_VALID
 from .errors import UsageError
 
 __all__ = ["CaseResult", "exit_status", "load_cases", "run_suite", "summary"]
 
 _CLAUSE = re.compile(r"\[([A-Z]+-\d+)\]")
-EXIT_VALID, EXIT_INVALID, EXIT_UNDECIDED = 0, 1, 3  # the decoder-command contract
+# The decoder-command contract (exit 0, 1, 3) is the one gpc decode follows: cli_io.
 
 
 @dataclass

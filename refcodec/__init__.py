@@ -21,6 +21,7 @@ from .errors import BackendUnavailable, FormatError, GpcError, UsageError
 from .registry import SPEC_VERSION
 
 if TYPE_CHECKING:
+    from .compose import encode, image_size, lowres_chunk
     from .container import (
         GpcFile,
         ImageChunk,
@@ -32,13 +33,12 @@ if TYPE_CHECKING:
         read,
         write,
     )
-    from .encode import encode, image_size, lowres_chunk
     from .request import GenerationRequest, derive_request
 
 _LAZY = {
     **dict.fromkeys(("GpcFile", "ImageChunk", "MetaChunk", "TextChunk", "UnknownChunk",
                      "build", "parse", "read", "write"), ".container"),
-    **dict.fromkeys(("encode", "image_size", "lowres_chunk"), ".encode"),
+    **dict.fromkeys(("encode", "image_size", "lowres_chunk"), ".compose"),
     **dict.fromkeys(("GenerationRequest", "derive_request"), ".request"),
 }
 

@@ -243,8 +243,8 @@ async def encode_batch_async(
     With ``sidecars=True`` no captioner is used: each image's description is read from
     ``NAME.txt`` beside it, and an image without one fails with that reason."""
     from .backends.openai_backend import AsyncCaptioner, prepare_caption_image
+    from .compose import image_size
     from .container import read
-    from .encode import image_size
     from .encoder import encode_image_async, read_description
 
     report = BatchReport("encode", settings, uses_api=not sidecars)

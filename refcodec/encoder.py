@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .compose import image_size
 from .container import ImageChunk
-from .encode import image_size
 from .errors import FormatError, UsageError
 from .limits import MAX_TEXT_BYTES
 from .ratecontrol import (
@@ -34,6 +34,7 @@ __all__ = [
     "EncodeResult",
     "encode_image",
     "encode_image_async",
+    "first_word_budget",
     "fixed_text",
     "read_description",
 ]
@@ -138,8 +139,8 @@ SMOOTHING = (1, 2, 4, 8, 16)
 
 def _fixed_bytes(size: tuple[int, int], options: EncodeOptions) -> int:
     """The bytes of a file of ``size`` that are neither text nor reference image."""
+    from .compose import encode
     from .container import build
-    from .encode import encode
 
     data = build(encode("x", size=size, template=options.template, meta=options.meta,
                         text_codecs=(0,)))
@@ -167,7 +168,7 @@ def _reference(low: Any, size: tuple[int, int], options: EncodeOptions,
     target capped at REFERENCE_SHARE of the room; if even the codec's lowest quality is over
     that, the least smoothed (SMOOTHING) lowest-quality image within the share, else the
     smallest of them, provided MIN_TEXT_BYTES still fit beside it; else RateError."""
-    from .encode import image_chunk
+    from .compose import image_chunk
 
     if options.lowres is None or low is None:
         return None, True
@@ -210,7 +211,7 @@ def _smoothed(low: Any, factor: int) -> Any:
 
 def _lowest(low: Any, options: EncodeOptions) -> ImageChunk:
     """``low`` at the codec's lowest quality (a neural model has one rate)."""
-    from .encode import image_chunk
+    from .compose import image_chunk
 
     assert options.lowres is not None
     if options.lowres.startswith("msillm-"):
@@ -222,10 +223,25 @@ def _ingest(source: Path, size: tuple[int, int],
             options: EncodeOptions) -> tuple[Any, tuple[str, ...]]:
     if options.lowres is None:
         return None, ()
-    from .encode import reference_input, reference_source
+    from .compose import reference_input, reference_source
 
     picture = reference_source(source, size)
     return reference_input(picture.image, size), picture.notes
+
+
+def first_word_budget(source: str | os.PathLike[str], options: EncodeOptions) -> int:
+    """The word budget :func:`encode_image` would ask the captioner for first, computed
+    with the same reference image and budget share (for requests prepared ahead, as the
+    Batch API's)."""
+    from .ratecontrol import _plan
+
+    path = Path(source)
+    size = image_size(path)
+    budget = options.budget_for(size)
+    low, _ = _ingest(path, size, options)
+    image, _ = _reference(low, size, options, budget)
+    return next(_plan(size, budget, options.template, options.meta, options.text_codecs,
+                      options.word_budget, image))
 
 
 def encode_image(source: str | os.PathLike[str], describe: Callable[[int], str],

@@ -21,8 +21,8 @@ import math
 from collections.abc import Awaitable, Callable, Generator, Mapping
 from dataclasses import dataclass, field
 
+from .compose import encode
 from .container import GpcFile, ImageChunk, build
-from .encode import encode
 from .errors import FormatError, GpcError, UsageError
 
 __all__ = [

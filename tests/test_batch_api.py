@@ -171,7 +171,7 @@ def test_decode_batch_api_text_only_in_batches_multimodal_direct(
         refcodec.write(src / f"t{i}.gpc", refcodec.encode(f"Image: scene {i}.", size=(64, 48)))
     photo = tmp_path / "p.png"
     Image.new("RGB", (64, 48), (200, 30, 30)).save(photo)
-    from refcodec.encode import lowres_chunk
+    from refcodec.compose import lowres_chunk
 
     refcodec.write(src / "m.gpc", refcodec.encode("Image: red.", size=(64, 48),
                                                   image=lowres_chunk(photo, "png")))

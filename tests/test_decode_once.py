@@ -12,7 +12,7 @@ from PIL import Image
 import refcodec
 from refcodec import codecs, registry
 from refcodec.codecs import DecodedImage
-from refcodec.encode import lowres_chunk
+from refcodec.compose import lowres_chunk
 from refcodec.encoder import EncodeOptions, encode_image, fixed_text
 
 PNG = registry.named(registry.IMAGE_CODECS, "png", "image codec").id

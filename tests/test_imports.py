@@ -99,4 +99,21 @@ def test_building_the_parser_imports_no_codec_schema_or_backend() -> None:
     code = "import refcodec\nprint(refcodec.parse.__module__, refcodec.encode.__module__)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
-    assert done.stdout.split() == ["refcodec.container", "refcodec.encode"]
+    assert done.stdout.split() == ["refcodec.container", "refcodec.compose"]
+
+
+def test_the_public_functions_stay_functions_after_any_submodule_import() -> None:
+    """A submodule named like a public function would replace it on the package once
+    imported (the lazy names of refcodec/__init__.py would then break)."""
+    import importlib
+    import pkgutil
+
+    import refcodec
+
+    for info in pkgutil.walk_packages(refcodec.__path__, "refcodec."):
+        if info.name.rsplit(".", 1)[1] in refcodec.__all__:
+            msg = f"{info.name} shadows refcodec.{info.name.rsplit('.', 1)[1]}"
+            raise AssertionError(msg)
+    importlib.import_module("refcodec.compose")
+    assert callable(refcodec.encode)
+    assert refcodec.encode.__module__ == "refcodec.compose"

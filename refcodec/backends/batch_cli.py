@@ -72,15 +72,13 @@ def run_encode_batch_api(args: argparse.Namespace, jobs: list[tuple[Path, Path]]
     (:func:`refcodec.encoder.encode_image`) with each caption as a fixed text."""
     from openai.types.chat import ChatCompletion
 
+    from ..compose import image_size
     from ..container import read
-    from ..encode import image_size, lowres_chunk
-    from ..encoder import encode_image, fixed_text
-    from ..ratecontrol import _plan
+    from ..encoder import encode_image, first_word_budget, fixed_text
     from .openai_backend import _caption_kwargs, _caption_text, prepare_caption_image
 
     usage = Usage()
     by_id = {custom_id(src.relative_to(root).as_posix()): (src, dst) for src, dst in jobs}
-    budget = options.budget_for
 
     def present(src: Path, dst: Path) -> bool:
         try:
@@ -95,12 +93,7 @@ def run_encode_batch_api(args: argparse.Namespace, jobs: list[tuple[Path, Path]]
         for cid, (src, dst) in by_id.items():
             if cid in skip or present(src, dst):
                 continue
-            size = image_size(src)
-            image = (lowres_chunk(src, options.lowres, size=size, psnr=options.lowres_psnr,
-                                  max_bytes=options.lowres_bytes, model_dir=options.model_dir)
-                     if options.lowres else None)
-            words = next(_plan(size, budget(size), options.template, options.meta,
-                               options.text_codecs, options.word_budget, image))
+            words = first_word_budget(src, options)  # the reference encode_image will make
             png = prepare_caption_image(src, settings.caption_max_side)
             yield cid, _caption_kwargs(settings, png, words)
 

@@ -1,4 +1,6 @@
-"""Encoder: an image plus its description becomes a GPC file (spec/gpc.md §3, §8).
+"""Composing a file: an image plus its description becomes a GPC file (spec/gpc.md §3, §8).
+(``refcodec.encode`` is this module's :func:`encode`; the module has its own name so that
+importing it never hides that function. The rate-controlled path is :mod:`.encoder`.)
 
 The description comes from the caller or a captioning backend; the image supplies its
 size and, in multimodal mode, the low-resolution reference image (§9, spec/lowres.md).

@@ -98,13 +98,14 @@ def payload(name: str) -> bytes:
 
 def with_image(name: str, size_header: bytes, *, flip_check: bool = False,
                cut: int = 0, text: bytes = b"Image: two macaw parrots.",
-               versions: bytes = b"\x11\x11") -> bytes:
+               versions: bytes = b"\x11\x11", after: bytes = b"") -> bytes:
+    """A file of a text chunk and the stored image payload ``name``, then ``after``."""
     image = bytearray(payload(name))
     if flip_check:
         image[1] ^= 0x01  # the low bit of check
     if cut:
         del image[-cut:]
-    return file(chunk(0x01, text_payload(text)), chunk(0x02, bytes(image)),
+    return file(chunk(0x01, text_payload(text)), chunk(0x02, bytes(image)), after,
                 header=SIG + versions + size_header)
 
 
@@ -204,10 +205,11 @@ class _Bits:
         return int(bits, 2).to_bytes(len(bits) // 8, "big")
 
 
-def sequence_header(original: bytes, *, identity: bool = False, film_grain: bool = False
-                    ) -> bytes:
+def sequence_header(original: bytes, *, identity: bool = False, film_grain: bool = False,
+                    cut_after_color_range: bool = False) -> bytes:
     """A reduced still-picture profile-1 sequence header rewritten: colour description
-    1/13/0 (identity matrix, no color_range bit) and/or film_grain_params_present = 1."""
+    1/13/0 (identity matrix, no color_range bit) and/or film_grain_params_present = 1; or
+    ending right after ``color_range`` (zero bits to the byte boundary, no trailing bits)."""
     bits = _Bits(original)
     bits.copy(3 + 1 + 1 + 5)  # profile, still_picture, reduced header, level
     width_bits, height_bits = bits.copy(4) + 1, bits.copy(4) + 1
@@ -224,6 +226,10 @@ def sequence_header(original: bytes, *, identity: bool = False, film_grain: bool
         bits.write(value, 8)
     if description != (1, 13, 0):
         bits.write(full_range, 1)
+    if cut_after_color_range:
+        out = "".join(bits.out)
+        out += "0" * (-len(out) % 8)
+        return int(out, 2).to_bytes(len(out) // 8, "big")
     bits.write(separate_uv, 1)
     bits.write(1 if film_grain else grain, 1)
     return bits.bytes()
@@ -284,6 +290,16 @@ def decoder_independent_cases() -> list[Case]:
           "LRS-15"),
         x("avif-header-extra-byte", "AV1 sequence header with a byte after its trailing bits",
           image_file(3, avif_check, avif_data(header + b"\x00", frame)), "LRS-15"),
+        x("avif-header-cut-in-size", "sh_length 3: the AV1 sequence header ends inside its "
+          "frame size fields, before color_range (LRS-15: a header cut before the last field "
+          "LRS-9 constrains is LRS-9)",
+          image_file(3, avif_check, avif_data(header[:3], header[3:] + frame)), "LRS-9"),
+        x("avif-header-cut-after-color-range", "AV1 sequence header that ends right after "
+          "color_range: no separate_uv_delta_q, film_grain_params_present or trailing bits "
+          "(LRS-15)",
+          image_file(3, avif_check,
+                     avif_data(sequence_header(header, cut_after_color_range=True), frame)),
+          "LRS-15"),
         x("avif-sh-length-0", "avif data whose sh_length is 0",
           image_file(3, avif_check, b"\x00" + header + frame), "LRS-8"),
         x("avif-empty-frame", "avif data that ends with the sequence header (empty frame)",
@@ -402,6 +418,17 @@ def neural_cases() -> list[Case]:
              "40,000, outside int16 (made by make_payloads.py)",
              with_image("msillm-test-symbol-40000", b"\x01"), "NRL-5",
              ("CONF-1", "ORD-1", "NRL-14"), ("msillm",), spec="1.2"),
+        Case("x-meta-1-after-msillm", "a valid codec-16 image chunk, then a meta chunk with "
+             "a byte after its last entry: META-1 for a reader with the neural codec; one "
+             "without it answers undecided (CONF-5: the failing check comes after the "
+             "undecidable one)",
+             with_image("msillm-test-1024x1024", b"\x01", after=chunk(0x81, b"\x00\x00")),
+             "META-1", ("CONF-1", "ORD-1", "CONF-5"), ("msillm",), spec="1.2"),
+        Case("x-txt-5-before-msillm", "a text ending inside a UTF-8 sequence, then a valid "
+             "codec-16 image chunk: TXT-5 for every reader, with or without the neural codec "
+             "(CONF-5: the failing check comes before the undecidable one)",
+             with_image("msillm-test-1024x1024", b"\x01", text=b"Image: caf\xc3"), "TXT-5",
+             ("CONF-1", "ORD-1", "CONF-5"), (), spec="1.2"),
     ]
 
 

@@ -200,20 +200,37 @@ def _print_info(info: dict[str, Any]) -> None:
 # ---------------------------------------------------------------- validate
 def _iter_paths(paths: Sequence[str], skipped: list[str] | None = None) -> Iterator[str]:
     """Files named directly, and the regular ``*.gpc`` files under named folders, sorted;
-    anything else named ``*.gpc`` in a folder (a FIFO, a device) goes to ``skipped``."""
+    anything else named ``*.gpc`` in a folder (a FIFO, a device) goes to ``skipped``.
+    Folders are read with ``os.scandir`` (file types without a ``stat`` per entry); links
+    to folders are not followed, unreadable folders are passed over (as ``os.walk`` does)."""
     for name in paths:
         if os.path.isdir(name):
-            for root, dirs, files in os.walk(name):
-                dirs.sort()
-                for file in sorted(files):
-                    if file.endswith(".gpc"):
-                        path = os.path.join(root, file)
-                        if os.path.isfile(path):
-                            yield path
-                        elif skipped is not None:
-                            skipped.append(path)
+            yield from _walk_gpc(name, skipped)
         else:
             yield name
+
+
+def _walk_gpc(folder: str, skipped: list[str] | None) -> Iterator[str]:
+    try:
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda entry: entry.name)
+    except OSError:
+        return
+    subfolders = []
+    for entry in entries:
+        try:
+            if entry.is_dir():
+                if not entry.is_symlink():
+                    subfolders.append(entry.path)
+            elif entry.name.endswith(".gpc"):
+                if entry.is_file():
+                    yield entry.path
+                elif skipped is not None:
+                    skipped.append(entry.path)
+        except OSError:
+            continue
+    for sub in subfolders:
+        yield from _walk_gpc(sub, skipped)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import GpcError, UsageError
-from .safeio import printable
+from .limits import MAX_FILE_BYTES
+from .safeio import printable, read_regular
 
 __all__ = [
     "EXIT_INTERRUPTED",
@@ -226,7 +227,4 @@ def png(image: Any) -> bytes:
 
 def read_gpc_file(path: str | os.PathLike[str]) -> bytes:
     """A .gpc file, read only if it is a regular file and never past the format's limit."""
-    from .limits import MAX_FILE_BYTES
-    from .safeio import read_regular
-
     return read_regular(path, MAX_FILE_BYTES + 1)

@@ -249,3 +249,28 @@ def test_preview_of_a_huge_header_is_capped(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stderr
     with Image.open(out) as image:
         assert image.size == (2048, 2048)
+
+
+def test_folder_listing_is_sorted_depth_first_and_skips_what_is_not_a_file(
+        tmp_path: Path) -> None:
+    """``gpc validate DIR`` lists with os.scandir: the order os.walk gave (a folder's files,
+    sorted, then its subfolders, sorted), links to files followed, links to folders not,
+    FIFOs and dangling links set aside."""
+    import os
+
+    from refcodec.cli import _iter_paths
+
+    data = refcodec.build(refcodec.encode("Image: a cat.", size=(64, 64)))
+    for rel in ("z.gpc", "a/1.gpc", "b/c/2.gpc", "b/0.gpc", "d.gpc/in.gpc", "a/notes.txt"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes(data)
+    (tmp_path / "link").symlink_to(tmp_path / "b")
+    (tmp_path / "l.gpc").symlink_to(tmp_path / "z.gpc")
+    (tmp_path / "broken.gpc").symlink_to(tmp_path / "nowhere")
+    os.mkfifo(tmp_path / "f.gpc")
+    skipped: list[str] = []
+    found = list(_iter_paths([str(tmp_path), "named.gpc"], skipped))
+    assert [os.path.relpath(p, tmp_path) for p in found[:-1]] == [
+        "l.gpc", "z.gpc", "a/1.gpc", "b/0.gpc", "b/c/2.gpc", "d.gpc/in.gpc"]
+    assert found[-1] == "named.gpc"
+    assert sorted(os.path.basename(p) for p in skipped) == ["broken.gpc", "f.gpc"]

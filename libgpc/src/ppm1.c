@@ -34,8 +34,10 @@ static const char PRIOR_SHA256[] =
     "a141d6ff3219be570bd5491630ecce1f1a7497ebd6aa85fbf4b2fa4f040d1a7f";
 
 /* child link of an entry: >= 0 the node id of the order-(k+1) context
- * (context bytes + the entry's symbol); CH_LOOKUP not looked up yet (an entry
- * added by a text); CH_NEW known to be absent from the prior */
+ * (context bytes + the entry's symbol; for order 4, the order-4 context of
+ * the next byte: the last 3 context bytes + the symbol); CH_LOOKUP not looked
+ * up yet (an entry added by a text); CH_NEW known to be absent from the
+ * prior */
 #define CH_LOOKUP (-1)
 #define CH_NEW (-2)
 
@@ -54,7 +56,7 @@ typedef struct {
     uint32_t home;   /* prior nodes: offset of the list in the pool */
     uint32_t rank;   /* byte w: number of symbols in bm[0..w-1] */
     uint16_t n, cap; /* entries, room */
-    uint8_t dirty;   /* prior node changed by the current text (or a new node) */
+    uint8_t clean;   /* 0: a prior node changed by the current text, or a new node */
     uint8_t pad[3];
 } node;
 typedef char node_size_check[(sizeof(node) <= 64) ? 1 : -1];
@@ -120,7 +122,7 @@ static int rd_leb(const uint8_t *p, size_t n, size_t *pos, uint64_t *v)
  * to move to the text's arena */
 static unsigned home_cap(unsigned n)
 {
-    unsigned c = n + 2 + (n >> 2);
+    unsigned c = (n + 2 + (n >> 2) + 3) & ~3u; /* a multiple of 4 (ws_restore) */
     return c > 256 ? 256 : c;
 }
 
@@ -162,6 +164,7 @@ static void prior_init(void)
                     r->n = (uint16_t)(q1 + 1);
                     r->cap = (uint16_t)home_cap((unsigned)q1 + 1);
                     r->home = (uint32_t)off;
+                    r->clean = 1;
                     e = g_prior.pool + off;
                     while (g_prior.hkeys[h] != 0) h = (h + 1) & g_prior.hmask;
                     g_prior.hkeys[h] = ctx_key(k, ctx) + 1;
@@ -210,15 +213,16 @@ static void prior_init(void)
             if (!g_prior.hdr || !g_prior.pool || !g_prior.hkeys || !g_prior.hid) return;
         }
     }
-    /* child links of the prior's entries (orders 0..3) */
-    for (k = 0; k < MAX_ORDER; k++) {
+    /* child links of the prior's entries; for order 4, the link to the
+     * order-4 context of the next byte (the last 4 bytes) */
+    for (k = 0; k <= MAX_ORDER; k++) {
         uint32_t id;
         for (id = first[k]; id < first[k + 1]; id++) {
             const node *r = &g_prior.hdr[id];
             entry *e = g_prior.pool + r->home;
             unsigned t;
             for (t = 0; t < r->n; t++) {
-                int32_t ch = prior_find(k + 1, (r->ctx << 8) | e[t].sym);
+                int32_t ch = prior_find(k < MAX_ORDER ? k + 1 : MAX_ORDER, (r->ctx << 8) | e[t].sym);
                 e[t].child = ch >= 0 ? ch : CH_NEW;
             }
         }
@@ -353,9 +357,17 @@ static void ws_restore(ws_t *w, size_t ndirty)
         int32_t id = w->dirty[i];
         const node *p = &g_prior.hdr[id];
         node *h = &w->nodes[id];
+        const entry *src = g_prior.pool + p->home;
+        entry *dst = w->pool + p->home;
+        unsigned j;
         *h = *p;
-        h->e = w->pool + p->home;
-        memcpy(h->e, g_prior.pool + p->home, (size_t)p->n * sizeof(entry));
+        h->e = dst;
+        for (j = 0; j < p->n; j += 4) { /* the room is a multiple of 4 */
+            dst[j] = src[j];
+            dst[j + 1] = src[j + 1];
+            dst[j + 2] = src[j + 2];
+            dst[j + 3] = src[j + 3];
+        }
     }
 }
 
@@ -405,9 +417,58 @@ static inline int32_t node_new(node *nodes, uint32_t *nnodes, uint32_t ctx)
 {
     node *h = &nodes[*nnodes];
     memset(h, 0, sizeof *h);
-    h->ctx = ctx;
-    h->dirty = 1; /* never in the restore list */
+    h->ctx = ctx; /* clean = 0: never in the restore list */
     return (int32_t)(*nnodes)++;
+}
+
+#if defined(__GNUC__)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#define NOINLINE __attribute__((noinline))
+#else
+#define ALWAYS_INLINE inline
+#define NOINLINE
+#endif
+
+/* node id of the order-(k+1) context (context of h + byte b) for a child
+ * link c < 0 */
+static NOINLINE int32_t resolve_child(node *nodes, uint32_t *nnodes, const int32_t *zero, const node *h,
+                                      int k, int32_t c, unsigned b)
+{
+    uint32_t cctx = (h->ctx << 8) | b;
+    if (c == CH_LOOKUP) c = prior_find(k + 1, cctx);
+    if (c < 0) c = (cctx == 0) ? zero[k + 1] : node_new(nodes, nnodes, cctx);
+    return c;
+}
+
+/* TXC-10 for byte b in the order-k context cur[k] (its entry index is jc if
+ * k = kc, the order that coded it); returns its entry, NULL when out of
+ * memory */
+static ALWAYS_INLINE entry *update(ws_t *w, node *h, int k, int kc, unsigned jc, unsigned b,
+                                   unsigned bw, uint64_t below)
+{
+    entry *e;
+    unsigned j;
+    if (k == kc) j = jc;
+    else {
+        uint64_t word = h->bm[bw];
+        j = ((h->rank >> (8 * bw)) & 255u) + popcount64(word & below);
+        if (!((word >> (b & 63)) & 1) && node_insert(w, h, j, b) != 0) return NULL;
+    }
+    e = h->e + j;
+    e->cnt = (uint16_t)(e->cnt + TEXT_INCREMENT);
+    h->total += TEXT_INCREMENT;
+    if (h->total > COUNT_LIMIT) node_halve(h);
+    return e;
+}
+
+/* node x becomes a context of the next byte: note it for ws_restore */
+static ALWAYS_INLINE node *touch(node *nodes, int32_t c, int32_t *dl, size_t *nd)
+{
+    node *x = &nodes[c];
+    dl[*nd] = c;
+    *nd += x->clean;
+    x->clean = 0;
+    return x;
 }
 
 #define BYTE(i) ((i) < len ? data[(i)] : 0u)
@@ -432,8 +493,8 @@ static gpc_result decode(ws_t *w, size_t *ndirty, const uint8_t *data, size_t le
         if (id < 0) id = node_new(N, &nnodes, 0);
         else {
             dl[nd] = id;
-            nd += N[id].dirty ^ 1u;
-            N[id].dirty = 1;
+            nd += N[id].clean;
+            N[id].clean = 0;
         }
         zero[k] = id;
         cur[k] = &N[id];
@@ -451,20 +512,24 @@ static gpc_result decode(ws_t *w, size_t *ndirty, const uint8_t *data, size_t le
         if (k >= 0) {
             const node *h = cur[k];
             uint32_t n = h->total, T = n + h->n, r, v;
+            /* TXC-6 with v = code // r compared through products instead of
+             * a second division: v >= x <=> code >= r * x (r * T <= range) */
             r = range / T;
-            v = code / r;
-            if (v >= T) {
+            if (code >= r * T) {
                 res = gpc_fail(info, "TXT-3", "gpc-ppm1: range decoder value out of range at byte %zu (TXC-6)", i);
                 goto done;
             }
-            if (v < n) {
+            if (code < r * n) {
                 const entry *e = h->e;
-                uint32_t cum = 0;
+                uint32_t lo = 0, hi;
                 unsigned j = 0;
-                while (v >= cum + e[j].cnt) cum += e[j++].cnt;
+                while (code >= (hi = lo + r * e[j].cnt)) {
+                    lo = hi;
+                    j++;
+                }
                 b = e[j].sym;
-                code -= r * cum;
-                range = r * e[j].cnt;
+                code -= lo;
+                range = hi - lo;
                 RENORM();
                 kc = k;
                 jc = j;
@@ -556,36 +621,25 @@ static gpc_result decode(ws_t *w, size_t *ndirty, const uint8_t *data, size_t le
         /* TXC-10 at every order, then the child links give the next contexts */
         {
             const unsigned bw = b >> 6;
-            const uint64_t bit = (uint64_t)1 << (b & 63);
-            for (k = MAX_ORDER; k >= 0; k--) {
-                node *h = cur[k];
-                unsigned j;
-                if (k == kc) j = jc;
-                else {
-                    j = ((h->rank >> (8 * bw)) & 255u) + popcount64(h->bm[bw] & (bit - 1));
-                    if (!(h->bm[bw] & bit) && node_insert(w, h, j, b) != 0) {
-                        res = GPC_ENOMEM;
-                        goto done;
-                    }
-                }
-                h->e[j].cnt = (uint16_t)(h->e[j].cnt + TEXT_INCREMENT);
-                h->total += TEXT_INCREMENT;
-                if (h->total > COUNT_LIMIT) node_halve(h);
-                if (k < MAX_ORDER) {
-                    int32_t c = h->e[j].child;
-                    node *x;
-                    if (c < 0) {
-                        uint32_t cctx = (h->ctx << 8) | b;
-                        if (c == CH_LOOKUP) c = prior_find(k + 1, cctx);
-                        if (c < 0) c = (cctx == 0) ? zero[k + 1] : node_new(N, &nnodes, cctx);
-                        h->e[j].child = c;
-                    }
-                    x = &N[c];
-                    dl[nd] = c;
-                    nd += x->dirty ^ 1u;
-                    x->dirty = 1;
-                    cur[k + 1] = x;
-                }
+            const uint64_t below = ((uint64_t)1 << (b & 63)) - 1;
+            entry *e4, *e;
+            int32_t c;
+            /* order 4: its entry's link is the next byte's order-4 context
+             * (last 4 bytes), once known: found without the order-3 entry */
+            if (!(e4 = update(w, cur[4], 4, kc, jc, b, bw, below))) goto nomem;
+            if (!(e = update(w, cur[3], 3, kc, jc, b, bw, below))) goto nomem;
+            c = e4->child;
+            if (c < 0) {
+                c = e->child;
+                if (c < 0) e->child = c = resolve_child(N, &nnodes, zero, cur[3], 3, c, b);
+                e4->child = c;
+            }
+            cur[4] = touch(N, c, dl, &nd);
+            for (k = 2; k >= 0; k--) {
+                if (!(e = update(w, cur[k], k, kc, jc, b, bw, below))) goto nomem;
+                c = e->child;
+                if (c < 0) e->child = c = resolve_child(N, &nnodes, zero, cur[k], k, c, b);
+                cur[k + 1] = touch(N, c, dl, &nd);
             }
         }
     }
@@ -596,6 +650,9 @@ static gpc_result decode(ws_t *w, size_t *ndirty, const uint8_t *data, size_t le
 done:
     *ndirty = nd;
     return res;
+nomem:
+    *ndirty = nd;
+    return GPC_ENOMEM;
 }
 #undef BYTE
 #undef RENORM

@@ -65,9 +65,9 @@ typedef char node_size_check[(sizeof(node) <= 64) ? 1 : -1];
 static struct {
     int ok;
     uint32_t nctx;
-    node *hdr;        /* pristine headers (e = NULL) */
-    entry *pool;      /* pristine lists */
-    size_t pool_len;  /* in entries */
+    node *hdr;        /* pristine headers; e = the pristine list in `pool` */
+    entry *pool;      /* pristine lists, back to back (+ 4 entries of padding) */
+    size_t wpool_len; /* entries of a working copy's pool: the lists with room */
     uint64_t *hkeys;  /* open addressing: (k << 32 | ctx) + 1, 0 = empty */
     uint32_t *hid;    /* node id */
     uint32_t hmask;
@@ -129,7 +129,7 @@ static unsigned home_cap(unsigned n)
 static void prior_init(void)
 {
     const uint8_t *p = gpc_ppm1_prior_bin;
-    size_t n = gpc_ppm1_prior_len, pos, ci, off, pass;
+    size_t n = gpc_ppm1_prior_len, pos, ci, off, poff, pass;
     char hex[65];
     uint32_t first[MAX_ORDER + 2]; /* node id of the first context of order k */
     int k;
@@ -140,6 +140,7 @@ static void prior_init(void)
         pos = 8;
         ci = 0;
         off = 0;
+        poff = 0;
         for (k = 0; k <= MAX_ORDER; k++) {
             uint64_t nk, j;
             uint64_t prev_ctx = 0;
@@ -165,7 +166,7 @@ static void prior_init(void)
                     r->cap = (uint16_t)home_cap((unsigned)q1 + 1);
                     r->home = (uint32_t)off;
                     r->clean = 1;
-                    e = g_prior.pool + off;
+                    r->e = e = g_prior.pool + poff;
                     while (g_prior.hkeys[h] != 0) h = (h + 1) & g_prior.hmask;
                     g_prior.hkeys[h] = ctx_key(k, ctx) + 1;
                     g_prior.hid[h] = (uint32_t)ci;
@@ -194,6 +195,7 @@ static void prior_init(void)
                     r->rank |= (popcount64(r->bm[0]) + popcount64(r->bm[1]) + popcount64(r->bm[2])) << 24;
                 }
                 off += home_cap((unsigned)q1 + 1);
+                poff += (size_t)q1 + 1;
                 ci++;
             }
         }
@@ -204,9 +206,9 @@ static void prior_init(void)
             if (ci > 0x1000000u || off > 0x7FFFFFF0u) return;
             while (hs < 2 * ci + 2) hs <<= 1;
             g_prior.nctx = (uint32_t)ci;
-            g_prior.pool_len = off;
+            g_prior.wpool_len = off;
             g_prior.hdr = calloc(ci ? ci : 1, sizeof(node));
-            g_prior.pool = calloc(off ? off : 1, sizeof(entry));
+            g_prior.pool = calloc(poff + 4, sizeof(entry));
             g_prior.hkeys = calloc(hs, sizeof(uint64_t));
             g_prior.hid = calloc(hs, sizeof(uint32_t));
             g_prior.hmask = hs - 1;
@@ -219,7 +221,7 @@ static void prior_init(void)
         uint32_t id;
         for (id = first[k]; id < first[k + 1]; id++) {
             const node *r = &g_prior.hdr[id];
-            entry *e = g_prior.pool + r->home;
+            entry *e = r->e;
             unsigned t;
             for (t = 0; t < r->n; t++) {
                 int32_t ch = prior_find(k < MAX_ORDER ? k + 1 : MAX_ORDER, (r->ctx << 8) | e[t].sym);
@@ -328,17 +330,18 @@ static ws_t *ws_get(size_t text_length)
         uint32_t i;
         w = calloc(1, sizeof *w);
         if (!w) return NULL;
-        w->pool = malloc((g_prior.pool_len ? g_prior.pool_len : 1) * sizeof(entry));
+        w->pool = malloc((g_prior.wpool_len ? g_prior.wpool_len : 1) * sizeof(entry));
         w->dirty = malloc((g_prior.nctx ? g_prior.nctx : 1) * sizeof(int32_t));
         if (!w->pool || !w->dirty || ws_nodes_alloc(w, need < 4096 + g_prior.nctx ? 4096 + g_prior.nctx : need) != 0 ||
             pthread_setspecific(g_key, w) != 0) {
             ws_free(w);
             return NULL;
         }
-        memcpy(w->pool, g_prior.pool, g_prior.pool_len * sizeof(entry));
         for (i = 0; i < g_prior.nctx; i++) {
-            w->nodes[i] = g_prior.hdr[i];
-            w->nodes[i].e = w->pool + g_prior.hdr[i].home;
+            const node *p = &g_prior.hdr[i];
+            w->nodes[i] = *p;
+            w->nodes[i].e = w->pool + p->home;
+            memcpy(w->nodes[i].e, p->e, (size_t)p->n * sizeof(entry));
         }
     }
     if (w->capnodes < need && ws_nodes_alloc(w, need) != 0) return NULL;
@@ -357,7 +360,7 @@ static void ws_restore(ws_t *w, size_t ndirty)
         int32_t id = w->dirty[i];
         const node *p = &g_prior.hdr[id];
         node *h = &w->nodes[id];
-        const entry *src = g_prior.pool + p->home;
+        const entry *src = p->e; /* padded: reading up to 3 entries past n is safe */
         entry *dst = w->pool + p->home;
         unsigned j;
         *h = *p;

@@ -72,15 +72,24 @@ static struct {
     uint32_t *hid;    /* node id */
     uint32_t hmask;
     int32_t zero[MAX_ORDER + 1]; /* node id of the all-zero context of order k, or -1 */
+    int popcnt;       /* the CPU has POPCNT (POPCNT_DISPATCH) */
 } g_prior;
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 
 static inline uint64_t ctx_key(int k, uint32_t ctx) { return ((uint64_t)(unsigned)k << 32) | ctx; }
 static inline uint32_t hash64(uint64_t key) { return (uint32_t)((key * 0x9E3779B97F4A7C15ull) >> 32); }
 
+/* With GCC/Clang on x86 without -mpopcnt, the decoder is compiled twice and
+ * the copy built for the POPCNT instruction is chosen at run time when the CPU
+ * has it (gpc_ppm1_decode); the portable copy counts with the bit-trick
+ * sequence below. -DGPC_PPM1_NO_DISPATCH builds the portable copy only. */
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__)) && !defined(__POPCNT__) && !defined(GPC_PPM1_NO_DISPATCH)
+#define POPCNT_DISPATCH 1
+#endif
+
 static inline unsigned popcount64(uint64_t x)
 {
-#if defined(__GNUC__) && defined(__POPCNT__)
+#if defined(__GNUC__) && (defined(__POPCNT__) || !(defined(__x86_64__) || defined(__i386__)))
     return (unsigned)__builtin_popcountll(x);
 #else
     x = x - ((x >> 1) & 0x5555555555555555ull);
@@ -89,6 +98,13 @@ static inline unsigned popcount64(uint64_t x)
     return (unsigned)((x * 0x0101010101010101ull) >> 56);
 #endif
 }
+
+/* the decoder's population count: hw is a constant in each copy of it */
+#ifdef POPCNT_DISPATCH
+#define PC64(x, hw) ((hw) ? (unsigned)__builtin_popcountll(x) : popcount64(x))
+#else
+#define PC64(x, hw) ((void)(hw), popcount64(x))
+#endif
 
 /* node id of context (k, ctx) in the prior, or -1 */
 static int32_t prior_find(int k, uint32_t ctx)
@@ -230,6 +246,10 @@ static void prior_init(void)
         }
     }
     for (k = 0; k <= MAX_ORDER; k++) g_prior.zero[k] = prior_find(k, 0);
+#ifdef POPCNT_DISPATCH
+    __builtin_cpu_init();
+    g_prior.popcnt = __builtin_cpu_supports("popcnt") ? 1 : 0;
+#endif
     g_prior.ok = 1;
 }
 
@@ -447,14 +467,14 @@ static NOINLINE int32_t resolve_child(node *nodes, uint32_t *nnodes, const int32
  * k = kc, the order that coded it); returns its entry, NULL when out of
  * memory */
 static ALWAYS_INLINE entry *update(ws_t *w, node *h, int k, int kc, unsigned jc, unsigned b,
-                                   unsigned bw, uint64_t below)
+                                   unsigned bw, uint64_t below, int hw)
 {
     entry *e;
     unsigned j;
     if (k == kc) j = jc;
     else {
         uint64_t word = h->bm[bw];
-        j = ((h->rank >> (8 * bw)) & 255u) + popcount64(word & below);
+        j = ((h->rank >> (8 * bw)) & 255u) + PC64(word & below, hw);
         if (!((word >> (b & 63)) & 1) && node_insert(w, h, j, b) != 0) return NULL;
     }
     e = h->e + j;
@@ -477,8 +497,8 @@ static ALWAYS_INLINE node *touch(node *nodes, int32_t c, int32_t *dl, size_t *nd
 #define BYTE(i) ((i) < len ? data[(i)] : 0u)
 #define RENORM() do { while (range < TOP) { code = (code << 8) | BYTE(pos); pos++; range <<= 8; } } while (0)
 
-static gpc_result decode(ws_t *w, size_t *ndirty, const uint8_t *data, size_t len, size_t text_length,
-                         uint8_t *out, gpc_info *info)
+static ALWAYS_INLINE gpc_result decode(ws_t *w, size_t *ndirty, const uint8_t *data, size_t len,
+                                       size_t text_length, uint8_t *out, gpc_info *info, int hw)
 {
     node *const N = w->nodes;
     int32_t *const dl = w->dirty;
@@ -586,7 +606,7 @@ static gpc_result decode(ws_t *w, size_t *ndirty, const uint8_t *data, size_t le
                     break;
                 }
                 if (kc < 0) { /* order -1 over the bytes not in X */
-                    uint32_t m = 256 - (popcount64(X[0]) + popcount64(X[1]) + popcount64(X[2]) + popcount64(X[3])), cnt = 0;
+                    uint32_t m = 256 - (PC64(X[0], hw) + PC64(X[1], hw) + PC64(X[2], hw) + PC64(X[3], hw)), cnt = 0;
                     unsigned s;
                     if (m == 0) {
                         res = gpc_fail(info, "TXT-3", "gpc-ppm1: escape into an empty order -1 (every byte value excluded, TXC-16)");
@@ -629,8 +649,8 @@ static gpc_result decode(ws_t *w, size_t *ndirty, const uint8_t *data, size_t le
             int32_t c;
             /* order 4: its entry's link is the next byte's order-4 context
              * (last 4 bytes), once known: found without the order-3 entry */
-            if (!(e4 = update(w, cur[4], 4, kc, jc, b, bw, below))) goto nomem;
-            if (!(e = update(w, cur[3], 3, kc, jc, b, bw, below))) goto nomem;
+            if (!(e4 = update(w, cur[4], 4, kc, jc, b, bw, below, hw))) goto nomem;
+            if (!(e = update(w, cur[3], 3, kc, jc, b, bw, below, hw))) goto nomem;
             c = e4->child;
             if (c < 0) {
                 c = e->child;
@@ -639,7 +659,7 @@ static gpc_result decode(ws_t *w, size_t *ndirty, const uint8_t *data, size_t le
             }
             cur[4] = touch(N, c, dl, &nd);
             for (k = 2; k >= 0; k--) {
-                if (!(e = update(w, cur[k], k, kc, jc, b, bw, below))) goto nomem;
+                if (!(e = update(w, cur[k], k, kc, jc, b, bw, below, hw))) goto nomem;
                 c = e->child;
                 if (c < 0) e->child = c = resolve_child(N, &nnodes, zero, cur[k], k, c, b);
                 cur[k + 1] = touch(N, c, dl, &nd);
@@ -659,6 +679,21 @@ nomem:
 }
 #undef BYTE
 #undef RENORM
+
+static gpc_result decode_portable(ws_t *w, size_t *ndirty, const uint8_t *data, size_t len,
+                                  size_t text_length, uint8_t *out, gpc_info *info)
+{
+    return decode(w, ndirty, data, len, text_length, out, info, 0);
+}
+
+#ifdef POPCNT_DISPATCH
+__attribute__((target("popcnt")))
+static gpc_result decode_popcnt(ws_t *w, size_t *ndirty, const uint8_t *data, size_t len,
+                                size_t text_length, uint8_t *out, gpc_info *info)
+{
+    return decode(w, ndirty, data, len, text_length, out, info, 1);
+}
+#endif
 
 gpc_result gpc_ppm1_decode(const uint8_t *data, size_t len, size_t text_length,
                            uint8_t *out, size_t out_cap, gpc_info *info)
@@ -681,7 +716,12 @@ gpc_result gpc_ppm1_decode(const uint8_t *data, size_t len, size_t text_length,
         return gpc_fail(info, "TXC-13", "gpc-ppm1: the embedded prior failed its SHA-256 or layout check");
     w = ws_get(text_length);
     if (!w) return GPC_ENOMEM;
-    res = decode(w, &nd, data, len, text_length, out, info);
+#ifdef POPCNT_DISPATCH
+    if (g_prior.popcnt)
+        res = decode_popcnt(w, &nd, data, len, text_length, out, info);
+    else
+#endif
+        res = decode_portable(w, &nd, data, len, text_length, out, info);
     ws_restore(w, nd);
     return res;
 }

@@ -2,23 +2,25 @@
  *
  * The pinned prior (TXC-12) is parsed once (pthread_once) into read-only
  * arrays: one node header per context (node id = its index in the file) and
- * a pool of count-list entries (child, count, symbol) in ascending symbol
- * order, each list with a little spare room after it.
+ * the count lists, back to back, as (child, count, symbol) entries in
+ * ascending symbol order.
  *
  * The working table of a text (TXC-8..TXC-10) lives in a per-thread
- * workspace that holds a full copy of the prior (headers and pool). A text
- * changes that copy in place and notes each prior node it reaches; when the
- * text is done (valid or not) exactly those nodes are copied back from the
- * read-only prior, so the copy equals the prior again between texts (TXC-8:
- * the prior itself is never changed). Contexts absent from the prior get new
- * nodes after the prior's, valid for one text.
+ * workspace that holds a full copy of the prior (headers, and the lists with
+ * a little room after each). A text changes that copy in place and notes each
+ * prior node it reaches; when the text is done (valid or not) exactly those
+ * nodes are copied back from the read-only prior, so the copy equals the
+ * prior again between texts (TXC-8: the prior itself is never changed).
+ * Contexts absent from the prior get new nodes after the prior's, valid for
+ * one text.
  *
  * Contexts are found without hashing on the hot path: the order-(k+1)
  * context of the next byte is the order-k context of this byte followed by
- * the byte, so each entry keeps a link to that child context (prior links are
- * resolved once, at load time). The entry of a symbol in a list is found in
- * O(1) from the list's 256-bit symbol set: a prefix count per 64-bit word
- * plus a population count. */
+ * the byte, so each entry keeps a link to that child context (an order-4
+ * entry: to the next byte's order-4 context); prior links are resolved once,
+ * at load time. The entry of a symbol in a list is found in O(1) from the
+ * list's 256-bit symbol set: a prefix count per 64-bit word plus a
+ * population count. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>

@@ -353,7 +353,8 @@ static ws_t *ws_get(size_t text_length)
         w = calloc(1, sizeof *w);
         if (!w) return NULL;
         w->pool = malloc((g_prior.wpool_len ? g_prior.wpool_len : 1) * sizeof(entry));
-        w->dirty = malloc((g_prior.nctx ? g_prior.nctx : 1) * sizeof(int32_t));
+        /* nctx + 1: touch() writes dl[nd] before it knows whether nd grows */
+        w->dirty = malloc(((size_t)g_prior.nctx + 1) * sizeof(int32_t));
         if (!w->pool || !w->dirty || ws_nodes_alloc(w, need < 4096 + g_prior.nctx ? 4096 + g_prior.nctx : need) != 0 ||
             pthread_setspecific(g_key, w) != 0) {
             ws_free(w);

@@ -275,10 +275,11 @@ static void walk(vqueue *q, const char *dir, int depth)
         struct stat sb;
         if (p) {
             snprintf(p, L, "%s/%s", dir, names[i]);
-            if (stat(p, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+            if (stat(p, &sb) != 0) free(p);
+            else if (S_ISDIR(sb.st_mode)) {
                 walk(q, p, depth + 1);
                 free(p);
-            } else if (stat(p, &sb) == 0 && S_ISREG(sb.st_mode) && has_gpc_ext(names[i])) {
+            } else if (S_ISREG(sb.st_mode) && has_gpc_ext(names[i])) {
                 enqueue(q, p, NULL);
             } else free(p);
         }

@@ -7,9 +7,11 @@ NEURAL := $(VENV)/.installed-neural
 
 LIBGPC_PKGS := zlib libbrotlidec libwebp dav1d
 # Debian 12 packages: libgpc's build, clang with libFuzzer, Chromium for the page tests,
-# GNU parallel for the --shard recipe test.
+# GNU parallel for the --shard recipe test, Ghostscript's ICC profiles (libgs-common) for
+# the CMYK-with-profile ingestion test.
 SYSTEM_PKGS := build-essential pkg-config zlib1g-dev libbrotli-dev libwebp-dev libdav1d-dev \
-	clang libclang-rt-14-dev chromium parallel
+	clang libclang-rt-14-dev chromium parallel libgs-common
+CMYK_ICC := /usr/share/color/icc/ghostscript/default_cmyk.icc
 
 .PHONY: help setup system-deps libgpc demo test check fuzz-ci bench kaitai clean
 
@@ -34,7 +36,8 @@ demo: $(STAMP)  ## the main job on the bundled samples (no API key, no network)
 
 system-deps:  ## install the Debian packages above (as root; otherwise say what is missing)
 	@if pkg-config --exists $(LIBGPC_PKGS) 2>/dev/null && command -v clang >/dev/null \
-	    && command -v chromium >/dev/null && command -v parallel >/dev/null; then :; \
+	    && command -v chromium >/dev/null && command -v parallel >/dev/null \
+	    && [ -f $(CMYK_ICC) ]; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    --no-install-recommends $(SYSTEM_PKGS) >/dev/null; \

@@ -245,3 +245,46 @@ def test_one_budget_shared_by_reference_and_text(budget: int) -> None:
     split = result.split
     assert split["reference"] <= (budget - split["other"]) // 2 + 8 or split["text"] < 60
     assert sum(split.values()) == len(result.data)
+
+
+#: A CMYK output profile (SWOP) from Debian's libgs-common (Ghostscript), installed by
+#: `make system-deps`; the repository ships no CMYK profile of its own.
+CMYK_PROFILE = Path("/usr/share/color/icc/ghostscript/default_cmyk.icc")
+
+
+@pytest.mark.skipif(not CMYK_PROFILE.is_file(), reason=f"no CMYK ICC profile ({CMYK_PROFILE}; "
+                    "Debian package libgs-common)")
+def test_cmyk_jpeg_with_its_icc_profile_is_converted_through_it(tmp_path: Path) -> None:
+    """A print-ready CMYK JPEG carrying its ICC profile: the reference comes back to the
+    RGB the CMYK was made from (through the same profile), not to the naive CMYK->RGB."""
+    from PIL import ImageCms
+
+    rgb = photo()
+    srgb = ImageCms.createProfile("sRGB")
+    cmyk_profile = ImageCms.ImageCmsProfile(str(CMYK_PROFILE))
+    cmyk = ImageCms.profileToProfile(rgb, srgb, cmyk_profile, outputMode="CMYK",
+                                     renderingIntent=ImageCms.Intent.PERCEPTUAL)
+    assert cmyk is not None
+    path = tmp_path / "print.jpg"
+    cmyk.save(path, quality=95, icc_profile=CMYK_PROFILE.read_bytes())
+    options = encoder.EncodeOptions(lowres="png")
+    result = encoder.encode_image(path, encoder.fixed_text("Image: a test."), options)
+    assert result.image is not None
+    assert result.image.decoded is not None
+    low = lowres_size(*rgb.size)
+    got = Image.frombytes("RGB", low, result.image.decoded.rgb)
+    through_profile = psnr(rgb.resize(low, Image.Resampling.LANCZOS), got)
+    naive = psnr(cmyk.convert("RGB").resize(low, Image.Resampling.LANCZOS), got)
+    assert through_profile >= 22, through_profile  # the profile's gamut, a JPEG at 95
+    assert through_profile > naive + 3, (through_profile, naive)
+    assert not any("ICC profile not applied" in note for note in result.notes)
+
+
+
+def test_cmyk_jpeg_with_a_broken_profile_still_encodes_and_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "print.jpg"
+    photo().convert("CMYK").save(path, quality=95, icc_profile=b"not an ICC profile" * 8)
+    result = encoder.encode_image(path, encoder.fixed_text("Image: a test."),
+                                  encoder.EncodeOptions(lowres="png"))
+    assert result.image is not None
+    assert any("ICC profile not applied" in note for note in result.notes), result.notes

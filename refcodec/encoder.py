@@ -10,6 +10,7 @@ reference image included, against ``max_bytes`` / ``target_bpp``.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 from collections.abc import Awaitable, Callable, Mapping
@@ -32,10 +33,12 @@ from .ratecontrol import (
 __all__ = [
     "EncodeOptions",
     "EncodeResult",
+    "Reference",
     "encode_image",
     "encode_image_async",
     "first_word_budget",
     "fixed_text",
+    "prepare_reference",
     "read_description",
 ]
 
@@ -229,33 +232,58 @@ def _ingest(source: Path, size: tuple[int, int],
     return reference_input(picture.image, size), picture.notes
 
 
-def first_word_budget(source: str | os.PathLike[str], options: EncodeOptions) -> int:
-    """The word budget :func:`encode_image` would ask the captioner for first, computed
-    with the same reference image and budget share (for requests prepared ahead, as the
-    Batch API's)."""
+@dataclass(frozen=True)
+class Reference:
+    """What :func:`encode_image` derives from the picture before any text: its header size,
+    the reference image chunk, whether that is the smallest one the encoder makes, and the
+    ingestion notes. :meth:`compact` drops the decoded pixels (a few hundred bytes are
+    left), for callers that keep many (the Batch API between its two phases)."""
+
+    size: tuple[int, int]
+    image: ImageChunk | None
+    smallest: bool
+    notes: tuple[str, ...]
+
+    def compact(self) -> Reference:
+        if self.image is None:
+            return self
+        return dataclasses.replace(self, image=ImageChunk(self.image.codec, self.image.check,
+                                                          self.image.data))
+
+
+def prepare_reference(source: str | os.PathLike[str], options: EncodeOptions) -> Reference:
+    """The picture's part of :func:`encode_image` (ingestion, reference image, budget share)."""
+    return _prepare(Path(source), options)[0]
+
+
+def _prepare(path: Path, options: EncodeOptions) -> tuple[Reference, Any]:
+    size = image_size(path)
+    low, notes = _ingest(path, size, options)
+    image, smallest = _reference(low, size, options, options.budget_for(size))
+    return Reference(size, image, smallest, notes), low
+
+
+def first_word_budget(reference: Reference, options: EncodeOptions) -> int:
+    """The word budget :func:`encode_image` asks the captioner for first, with this
+    reference (for requests prepared ahead, as the Batch API's)."""
     from .ratecontrol import _plan
 
-    path = Path(source)
-    size = image_size(path)
-    budget = options.budget_for(size)
-    low, _ = _ingest(path, size, options)
-    image, _ = _reference(low, size, options, budget)
-    return next(_plan(size, budget, options.template, options.meta, options.text_codecs,
-                      options.word_budget, image))
+    return next(_plan(reference.size, options.budget_for(reference.size), options.template,
+                      options.meta, options.text_codecs, options.word_budget, reference.image))
 
 
 def encode_image(source: str | os.PathLike[str], describe: Callable[[int], str],
-                 options: EncodeOptions) -> EncodeResult:
-    """Encode the image file ``source`` with the description ``describe`` gives.
+                 options: EncodeOptions, reference: Reference | None = None) -> EncodeResult:
+    """Encode the image file ``source`` with the description ``describe`` gives
+    (``reference``: its :func:`prepare_reference`, if already made).
 
     With a budget, the reference image and the description share it (REFERENCE_SHARE); if
     no description fits beside the reference, the reference is shrunk to its smallest and
     the last description trimmed again (no new captioner call) before giving up."""
     path = Path(source)
-    size = image_size(path)
+    ref, low = (reference, None) if reference is not None else _prepare(path, options)
+    size, image = ref.size, ref.image
     budget = options.budget_for(size)
-    low, notes = _ingest(path, size, options)
-    image, smallest = _reference(low, size, options, budget)
     texts: list[str] = []
 
     def remembered(words: int) -> str:
@@ -265,11 +293,13 @@ def encode_image(source: str | os.PathLike[str], describe: Callable[[int], str],
     try:
         fit = _fit(remembered, size, options, budget, image)
     except RateError:
-        if smallest or not texts:
+        if ref.smallest or not texts:
             raise
+        if low is None:  # a reference prepared earlier: the picture is read again
+            low, _ = _ingest(path, size, options)
         image, _ = _reference(low, size, options, budget, smallest=True)
         fit = _fit(fixed_text(min(texts, key=len)), size, options, budget, image)
-    return EncodeResult(fit.data, size, image, fit, notes)
+    return EncodeResult(fit.data, size, image, fit, ref.notes)
 
 
 def _fit(describe: Callable[[int], str], size: tuple[int, int], options: EncodeOptions,

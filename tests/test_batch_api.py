@@ -73,6 +73,30 @@ def test_encode_batch_api_chunks_and_maps_results_back(server: StubServer,
     assert len(server.batches) == 3
 
 
+def test_encode_batch_api_makes_each_reference_image_once(
+        server: StubServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reference image made to plan a caption request is the one the encode uses."""
+    from refcodec import encoder
+
+    made: list[tuple[int, int]] = []
+    real = encoder._reference
+
+    def counting(low: Any, size: tuple[int, int], *args: Any, **kwargs: Any) -> Any:
+        made.append(size)
+        return real(low, size, *args, **kwargs)
+
+    monkeypatch.setattr(encoder, "_reference", counting)
+    _images(tmp_path / "in", 4)
+    code = main(["encode", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "--describe",
+                 "openai", "--lowres", "webp", "--max-bytes", "600", "--batch-api",
+                 "--batch-poll", "0.02"])
+    assert code == 0
+    assert len(sorted((tmp_path / "out").rglob("*.gpc"))) == 4
+    assert len(made) == 4
+    for path in (tmp_path / "out").rglob("*.gpc"):
+        assert refcodec.read(path).image_chunk is not None
+
+
 def test_expired_batch_sends_the_rest_again(server: StubServer, tmp_path: Path,
                                             capsys: pytest.CaptureFixture[str]) -> None:
     _images(tmp_path / "in", 6)

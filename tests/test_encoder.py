@@ -27,4 +27,8 @@ def test_first_word_budget_is_what_encode_image_asks_first(options: encoder.Enco
         return "Image: a photograph of a house.\nTop: sky."
 
     encoder.encode_image(SAMPLE, describe, options)
-    assert asked[0] == encoder.first_word_budget(SAMPLE, options)
+    reference = encoder.prepare_reference(SAMPLE, options)
+    assert asked[0] == encoder.first_word_budget(reference, options)
+    # a prepared reference, without its pixels, gives the same file
+    again = encoder.encode_image(SAMPLE, describe, options, reference.compact())
+    assert again.data == encoder.encode_image(SAMPLE, describe, options).data

@@ -74,11 +74,18 @@ def run_encode_batch_api(args: argparse.Namespace, jobs: list[tuple[Path, Path]]
 
     from ..compose import image_size
     from ..container import read
-    from ..encoder import encode_image, first_word_budget, fixed_text
+    from ..encoder import (
+        Reference,
+        encode_image,
+        first_word_budget,
+        fixed_text,
+        prepare_reference,
+    )
     from .openai_backend import _caption_kwargs, _caption_text, prepare_caption_image
 
     usage = Usage()
     by_id = {custom_id(src.relative_to(root).as_posix()): (src, dst) for src, dst in jobs}
+    prepared: dict[str, Reference] = {}  # reference images made for the requests
 
     def present(src: Path, dst: Path) -> bool:
         try:
@@ -93,7 +100,9 @@ def run_encode_batch_api(args: argparse.Namespace, jobs: list[tuple[Path, Path]]
         for cid, (src, dst) in by_id.items():
             if cid in skip or present(src, dst):
                 continue
-            words = first_word_budget(src, options)  # the reference encode_image will make
+            reference = prepare_reference(src, options)
+            prepared[cid] = reference.compact()  # a few hundred bytes, reused by handle()
+            words = first_word_budget(reference, options)
             png = prepare_caption_image(src, settings.caption_max_side)
             yield cid, _caption_kwargs(settings, png, words)
 
@@ -105,7 +114,8 @@ def run_encode_batch_api(args: argparse.Namespace, jobs: list[tuple[Path, Path]]
             return
         response = ChatCompletion.model_validate(body)
         usage.add_chat(response.usage)
-        result = encode_image(src, fixed_text(_caption_text(response)), options)
+        result = encode_image(src, fixed_text(_caption_text(response)), options,
+                              prepared.pop(cid, None))  # None after a restart: made again
         dst.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(dst, result.data, (src,), out_root)
 
